@@ -1,0 +1,77 @@
+package flowgate
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+
+	"github.com/flowgate/flowgate/flowtype"
+	"github.com/flowgate/flowgate/store"
+)
+
+// idemKey scopes an idempotency key to a tenant and an acting user.
+type idemKey struct{ tenant, user, key string }
+
+func requestHash(command, instanceID string, body any) string {
+	b, _ := json.Marshal(struct {
+		C string `json:"c"`
+		I string `json:"i"`
+		B any    `json:"b"`
+	}{command, instanceID, body})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// idempotentReplay returns the stored result of an earlier command with the
+// same key: done is true when the caller must return (v, err) as they are.
+func (e *Engine) idempotentReplay(ctx context.Context, k idemKey, hash string) (v *InstanceView, done bool, err error) {
+	if k.key == "" {
+		return nil, false, nil
+	}
+	rec, err := e.store.IdempotencyGet(ctx, k.tenant, k.user, k.key, e.now().Add(-e.cfg.IdempotencyTTL))
+	if errors.Is(err, ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, true, err
+	}
+	if rec.RequestHash != hash {
+		return nil, true, flowtype.Refuse(flowtype.CodeIdempotencyMismatch,
+			"This Idempotency-Key was used with a different request")
+	}
+	var view InstanceView
+	if err := json.Unmarshal(rec.Response, &view); err != nil {
+		return nil, true, err
+	}
+	return &view, true, nil
+}
+
+// idempotentStore records the result in the command's transaction.
+func (e *Engine) idempotentStore(ctx context.Context, x store.Executor, k idemKey, hash, instanceID string, v *InstanceView) error {
+	if k.key == "" {
+		return nil
+	}
+	resp, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return x.IdempotencyPut(ctx, &flowtype.IdempotencyRecord{
+		TenantID: k.tenant, UserID: k.user, Key: k.key, RequestHash: hash,
+		InstanceID: instanceID, Response: resp, CreatedAt: e.now(),
+	})
+}
+
+// idempotentRace handles a command that failed while another with the same
+// key committed first: it answers with that command's result.
+func (e *Engine) idempotentRace(ctx context.Context, cause error, k idemKey, hash string) (*InstanceView, bool, error) {
+	if k.key == "" {
+		return nil, false, nil
+	}
+	v, done, err := e.idempotentReplay(ctx, k, hash)
+	if !done {
+		return nil, false, cause
+	}
+	return v, true, err
+}
