@@ -26,12 +26,35 @@ func EncodeJSON(w *Workflow) ([]byte, error) {
 }
 
 // EncodeYAML writes the document of [EncodeJSON] as YAML (keys sorted).
+// In the rare case where the YAML writer would change the document's
+// meaning (a free key spelled "<<" reads back as a YAML merge), it writes
+// the JSON text instead, which is valid YAML and reads back exactly.
 func EncodeYAML(w *Workflow) ([]byte, error) {
 	doc, err := EncodeJSON(w)
 	if err != nil {
 		return nil, err
 	}
-	return yaml.JSONToYAML(escapeForYAML(doc))
+	safe := escapeForYAML(doc)
+	want, err := readsAs(safe)
+	if err != nil {
+		return nil, fmt.Errorf("the export does not read as YAML: %w", err)
+	}
+	out, err := yaml.JSONToYAML(safe)
+	if err == nil {
+		if got, err := readsAs(out); err == nil && bytes.Equal(got, want) {
+			return out, nil
+		}
+	}
+	return safe, nil
+}
+
+// readsAs is what a YAML reader makes of doc, in canonical JSON.
+func readsAs(doc []byte) ([]byte, error) {
+	j, err := yamlToJSON(doc)
+	if err != nil {
+		return nil, err
+	}
+	return canonicalJSON(j)
 }
 
 // escapeForYAML spells as \u escapes the characters that JSON allows raw

@@ -135,3 +135,50 @@ func TestPlainJSONUnmarshal(t *testing.T) {
 	err = json.Unmarshal([]byte(`{"approval_type": 3}`), &s)
 	requireErrors(t, err, []flowtype.FieldError{fe("approval_type", "must be a string")})
 }
+
+func TestPlainJSONUnmarshalNodes(t *testing.T) {
+	t.Parallel()
+	var doc struct {
+		Pipeline definition.Pipeline `json:"pipeline"`
+		Stage    definition.Stage    `json:"stage"`
+		Action   definition.Action   `json:"action"`
+		Info     definition.Info     `json:"info"`
+	}
+	err := json.Unmarshal([]byte(`{"pipeline": {"name_en": "P", "number_of_stages": 1}, "stage": {"name": "S"},
+		"action": {"action_type": "after_approve", "function_path": "h"}, "info": {"k": [1]}}`), &doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Pipeline.Stages) != 1 || doc.Stage.Info.Color != "#3498db" || doc.Action.Handler != "h" || string(doc.Info.Extra["k"]) != "[1]" {
+		t.Errorf("decoded %+v", doc)
+	}
+	for _, tt := range []struct {
+		v    any
+		doc  string
+		want []flowtype.FieldError
+	}{
+		{&definition.Pipeline{}, `{"x": 1}`, []flowtype.FieldError{fe("x", "unknown field")}},
+		{&definition.Stage{}, `{"order": "1"}`, []flowtype.FieldError{fe("order", "must be an integer")}},
+		{&definition.Action{}, `{"order": true}`, []flowtype.FieldError{fe("order", "must be an integer")}},
+		{&definition.Info{}, `{"approvals": {}}`, []flowtype.FieldError{fe("approvals", "must be a list")}},
+		{&definition.Workflow{}, `{"x": 1}`, []flowtype.FieldError{fe("x", "unknown field")}},
+	} {
+		requireErrors(t, json.Unmarshal([]byte(tt.doc), tt.v), tt.want)
+	}
+}
+
+// TestEncodeYAMLKeepsMeaning: keys the YAML writer would leave plain but a
+// reader would take for YAML syntax still read back as plain keys.
+func TestEncodeYAMLKeepsMeaning(t *testing.T) {
+	t.Parallel()
+	for _, key := range []string{"<<", "=", "~", "? x", "- y", "yes", "1"} {
+		t.Run(key, func(t *testing.T) {
+			t.Parallel()
+			w := &definition.Workflow{
+				Name: definition.Name{"en": "W"}, Strategy: 1, IsActive: true,
+				Info: definition.Info{Extra: map[string]json.RawMessage{key: json.RawMessage(`null`), "k": json.RawMessage(`{"` + key + `":1}`)}},
+			}
+			requireRoundTrip(t, w)
+		})
+	}
+}

@@ -54,10 +54,50 @@ func (w *Workflow) FindAction(id string) (a *Action, scope, scopeID string) {
 }
 
 func findAction(actions []Action, id string) *Action {
-	for i := range actions {
-		if actions[i].ID == id {
-			return &actions[i]
-		}
+	if k := actionIndex(actions, id); k >= 0 {
+		return &actions[k]
 	}
 	return nil
+}
+
+// NodePath returns the document path of the pipeline, stage or action with
+// id ("pipelines[1]", "pipelines[1].stages[0]", "actions[2]" …), or "" when
+// there is none. With [RelativeTo] it turns the errors of a whole-workflow
+// Validate into errors about the one node a request changed.
+func (w *Workflow) NodePath(id string) string {
+	if id == "" {
+		return ""
+	}
+	if k := actionIndex(w.Actions, id); k >= 0 {
+		return index("actions", k)
+	}
+	for i := range w.Pipelines {
+		p := &w.Pipelines[i]
+		pp := index("pipelines", i)
+		if p.ID == id {
+			return pp
+		}
+		if k := actionIndex(p.Actions, id); k >= 0 {
+			return index(pp+".actions", k)
+		}
+		for j := range p.Stages {
+			sp := index(pp+".stages", j)
+			if p.Stages[j].ID == id {
+				return sp
+			}
+			if k := actionIndex(p.Stages[j].Actions, id); k >= 0 {
+				return index(sp+".actions", k)
+			}
+		}
+	}
+	return ""
+}
+
+func actionIndex(actions []Action, id string) int {
+	for k := range actions {
+		if actions[k].ID == id {
+			return k
+		}
+	}
+	return -1
 }

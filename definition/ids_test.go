@@ -100,3 +100,33 @@ func TestRefs(t *testing.T) {
 		t.Errorf("refs (-want +got):\n%s", diff)
 	}
 }
+
+func TestNodePathAndRelativeTo(t *testing.T) {
+	t.Parallel()
+	w := mustDecode(t, `{"name": "W", "actions": [{"id": "a0", "action_type": "after_approve", "handler": "h"}],
+		"pipelines": [{"id": "p0", "name": "A", "actions": [{"id": "a1", "action_type": "after_approve", "handler": "h"}],
+		"stages": [{"id": "s0", "name": "S", "actions": [{"id": "a2", "action_type": "after_approve", "handler": "h"}],
+		"stage_info": {"approvals": [{"approval_type": "self-approved", "step_approval_type": "submit"}]}}]}]}`, "json")
+	for id, want := range map[string]string{
+		"a0": "actions[0]", "p0": "pipelines[0]", "a1": "pipelines[0].actions[0]",
+		"s0": "pipelines[0].stages[0]", "a2": "pipelines[0].stages[0].actions[0]", "nope": "", "": "",
+	} {
+		if got := w.NodePath(id); got != want {
+			t.Errorf("NodePath(%q) = %q, want %q", id, got, want)
+		}
+	}
+	w.Pipelines[0].Order = -1
+	err := definition.RelativeTo(definition.Validate(w, nil), w.NodePath("s0"))
+	requireErrors(t, err, []flowtype.FieldError{
+		fe("pipelines[0].order", "order must be 0 or more"),
+		fe("stage_info.approvals[0].required_form", definition.MsgSubmitNeedsForm),
+	})
+	err = definition.RelativeTo(definition.Validate(w, nil), "pipelines[0].order")
+	requireErrors(t, err, []flowtype.FieldError{
+		fe("", "order must be 0 or more"),
+		fe("pipelines[0].stages[0].stage_info.approvals[0].required_form", definition.MsgSubmitNeedsForm),
+	})
+	if err := definition.RelativeTo(nil, "x"); err != nil {
+		t.Errorf("RelativeTo(nil) = %v", err)
+	}
+}

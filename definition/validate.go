@@ -3,8 +3,10 @@ package definition
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/flowgate/flowgate/flowtype"
 )
@@ -177,4 +179,28 @@ func (v *validator) actions(path string, actions []Action) {
 			v.fail(join(p, "parameters"), msgParametersObject)
 		}
 	}
+}
+
+// RelativeTo rewrites the problems of err that lie at or under prefix (a
+// [Workflow.NodePath]) to paths relative to it, so that a request that
+// created or changed one node hears about "stage_info.approvals[0]…"
+// rather than "pipelines[1].stages[0].stage_info…". Problems elsewhere
+// keep their full path; an err that is not a *flowtype.ValidationError,
+// or an empty prefix, is returned as is.
+func RelativeTo(err error, prefix string) error {
+	var ve *flowtype.ValidationError
+	if prefix == "" || !errors.As(err, &ve) {
+		return err
+	}
+	out := &flowtype.ValidationError{}
+	for _, e := range ve.Errors {
+		switch {
+		case e.Path == prefix:
+			e.Path = ""
+		case strings.HasPrefix(e.Path, prefix+"."):
+			e.Path = e.Path[len(prefix)+1:]
+		}
+		out.Errors = append(out.Errors, e)
+	}
+	return out
 }

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// Step messages. The first four are the original's exact words.
+// Step messages, in the original's exact words.
 const (
 	MsgApprovalUserRequired = "approval_user is required for USER approval type"
 	MsgUserRoleRequired     = "user_role is required for ROLE approval type"
