@@ -56,6 +56,8 @@ type Tx interface {
 // Executor holds every query. On a Store, reads use the read pool; in a Tx
 // everything uses the transaction.
 type Executor interface {
+	APIKeyQueries
+
 	TenantCreate(ctx context.Context, p *TenantCreateParams) (*flowtype.Tenant, error)
 	TenantGet(ctx context.Context, id string) (*flowtype.Tenant, error)
 	TenantList(ctx context.Context) ([]*flowtype.Tenant, error)
@@ -79,6 +81,12 @@ type Executor interface {
 	// ("" when none); RotationSet stores it.
 	RotationGet(ctx context.Context, tenantID, roleID string) (string, error)
 	RotationSet(ctx context.Context, tenantID, roleID, lastUserID string) error
+	// RotationLock is RotationGet for the transaction that advances the
+	// rotation: it creates the row when missing and locks it until the
+	// transaction ends (PostgreSQL: SELECT … FOR UPDATE; SQLite's single
+	// writer already serializes), so concurrent activations of one role's
+	// round robin take turns. An unknown role is ErrNotFound.
+	RotationLock(ctx context.Context, tenantID, roleID string) (string, error)
 
 	FormUpsert(ctx context.Context, p *FormUpsertParams) (*flowtype.Form, error)
 	FormGet(ctx context.Context, tenantID, id string) (*flowtype.Form, error)
@@ -120,6 +128,11 @@ type Executor interface {
 	// decides, so two concurrent attaches cannot both win).
 	InstanceInsert(ctx context.Context, inst *flowtype.Instance) error
 	InstanceGet(ctx context.Context, tenantID, id string) (*flowtype.Instance, error)
+	// InstanceGetForUpdate is InstanceGet for a read-modify-write: in a
+	// transaction it locks the row until the transaction ends (PostgreSQL:
+	// SELECT … FOR UPDATE; SQLite's single writer already serializes), so
+	// concurrent commands on one instance queue instead of retrying.
+	InstanceGetForUpdate(ctx context.Context, tenantID, id string) (*flowtype.Instance, error)
 	// InstanceGetBySubject returns the active instance, else the newest.
 	InstanceGetBySubject(ctx context.Context, tenantID, typ, id string) (*flowtype.Instance, error)
 	InstanceListBySubject(ctx context.Context, tenantID, typ, id string) ([]*flowtype.Instance, error)
@@ -151,6 +164,34 @@ type Executor interface {
 	// than the horizon.
 	IdempotencyGet(ctx context.Context, tenantID, userID, key string, newerThan time.Time) (*flowtype.IdempotencyRecord, error)
 	IdempotencyPut(ctx context.Context, rec *flowtype.IdempotencyRecord) error
+
+	// ActionRunInsert stores new action runs (in the transaction of the
+	// command that wrote their events). A run key already taken is
+	// ErrConflict; a missing instance ErrNotFound.
+	ActionRunInsert(ctx context.Context, runs []*flowtype.ActionRun) error
+	ActionRunGet(ctx context.Context, tenantID, id string) (*flowtype.ActionRun, error)
+	// ActionRunList pages through a tenant's runs ordered by id (oldest
+	// first), optionally of one instance and some statuses.
+	ActionRunList(ctx context.Context, p *ActionRunListParams) ([]*flowtype.ActionRun, error)
+	// ActionRunClaim leases up to Limit due runs of every tenant (the
+	// dispatcher serves them all): pending or failed runs whose next_run_at
+	// has come, and running runs whose lease has expired, each only when
+	// every run of its event with a smaller Ordinal is final (succeeded or
+	// dead), so the runs of one event run in order. Each claimed run
+	// becomes running, owned by Owner until LeaseUntil (also its
+	// next_run_at), with one more attempt. Concurrent claims never return
+	// the same run (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: the single
+	// writer).
+	ActionRunClaim(ctx context.Context, p *ActionRunClaimParams) ([]*flowtype.ActionRun, error)
+	// ActionRunFinish records the outcomes of attempts, all in one
+	// transaction. An outcome is recorded only while its run is still
+	// running under the same owner (a lease that expired and was claimed
+	// again is not overwritten); it returns how many were recorded.
+	ActionRunFinish(ctx context.Context, results []*ActionRunFinishParams) (int, error)
+	// ActionRunRetry makes a failed or dead run due at Now, allowing it one
+	// more attempt when it had used them all. Any other status is a
+	// *flowtype.Error with code conflict; an unknown run ErrNotFound.
+	ActionRunRetry(ctx context.Context, p *ActionRunRetryParams) (*flowtype.ActionRun, error)
 }
 
 // TenantCreateParams creates a tenant.
@@ -261,4 +302,42 @@ type EventListParams struct {
 	InstanceID string
 	AfterSeq   int
 	Limit      int
+}
+
+// ActionRunListParams filters and pages action runs ordered by id.
+type ActionRunListParams struct {
+	TenantID   string
+	InstanceID string
+	Statuses   []flowtype.RunStatus
+	AfterID    string
+	Limit      int
+}
+
+// ActionRunClaimParams leases due runs.
+type ActionRunClaimParams struct {
+	Owner      string
+	Limit      int
+	Now        time.Time
+	LeaseUntil time.Time
+}
+
+// ActionRunFinishParams is the outcome of one attempt. Status is
+// succeeded, failed (due again at NextRunAt) or dead.
+type ActionRunFinishParams struct {
+	TenantID   string
+	ID         string
+	Owner      string
+	Status     flowtype.RunStatus
+	LastError  string
+	NextRunAt  time.Time
+	DurationMS int64
+	Result     []byte
+	Now        time.Time
+}
+
+// ActionRunRetryParams makes a failed or dead run due again.
+type ActionRunRetryParams struct {
+	TenantID string
+	ID       string
+	Now      time.Time
 }

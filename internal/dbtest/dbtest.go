@@ -7,14 +7,10 @@
 package dbtest
 
 import (
-	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
-	"net/url"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/flowgate/flowgate/store"
 	"github.com/flowgate/flowgate/store/sqlstore"
@@ -84,42 +80,16 @@ func openSQLite(t testing.TB) store.Store {
 	return s
 }
 
-// openPostgres creates a schema with a random name, opens a store whose
-// connections use it through search_path, and drops it at cleanup.
+// openPostgres opens a migrated store on a fresh schema of its own (see
+// sharedSchema), dropped at cleanup.
 func openPostgres(t testing.TB, base string) store.Store {
 	t.Helper()
-	u, err := url.Parse(base)
+	dsn := sharedSchema(t, base)
+	s, err := sqlstore.Open(t.Context(), dsn, nil)
 	if err != nil {
-		t.Fatalf("dbtest: %s is not a postgres:// URL: %v", EnvPostgres, err)
+		t.Fatalf("dbtest: open postgres %s: %v", dsn, err)
 	}
-	schema := schemaName()
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatalf("dbtest: open postgres: %v", err)
-	}
-	// The schema name is ours, made of [a-z0-9_], so quoting is enough.
-	if _, err := admin.ExecContext(t.Context(), `CREATE SCHEMA "`+schema+`"`); err != nil {
-		_ = admin.Close()
-		t.Fatalf("dbtest: create schema %s: %v", schema, err)
-	}
-	t.Cleanup(func() {
-		// t.Context is already canceled when cleanups run.
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := admin.ExecContext(ctx, `DROP SCHEMA "`+schema+`" CASCADE`); err != nil {
-			t.Errorf("dbtest: drop schema %s: %v", schema, err)
-		}
-		_ = admin.Close()
-	})
-	s, err := sqlstore.Open(t.Context(), u.String(), nil)
-	if err != nil {
-		t.Fatalf("dbtest: open postgres schema %s: %v", schema, err)
-	}
-	// Registered after the drop, so it runs before it.
+	// Registered after the schema's drop, so it runs before it.
 	t.Cleanup(func() { _ = s.Close() })
 	return s
 }

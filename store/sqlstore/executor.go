@@ -32,7 +32,6 @@ type executor struct {
 
 var _ store.Executor = (*executor)(nil)
 
-
 // inTx runs fn on the writer inside a transaction: the caller's, or one of
 // its own that commits when fn succeeds.
 func (e *executor) inTx(ctx context.Context, fn func(q dbtx) error) error {

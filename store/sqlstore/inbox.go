@@ -27,6 +27,17 @@ var inboxColumns = qualify("t", taskColumns) +
 // BeforeID gives an empty page). Limit defaults to 50 and is capped at 500.
 // The partial index on open tasks serves it: closed tasks are never read.
 func (e *executor) TaskListOpenByUser(ctx context.Context, p *store.TaskListOpenByUserParams) ([]*flowtype.InboxItem, error) {
+	query, a := inboxQuery(p)
+	rows, err := e.read.QueryContext(ctx, query, a...)
+	list, err := collect(rows, err, scanInboxItem)
+	if err != nil {
+		return nil, wrapErr(err, "list inbox of user %s", p.UserID)
+	}
+	return list, nil
+}
+
+// inboxQuery builds TaskListOpenByUser's query (the plan test explains it).
+func inboxQuery(p *store.TaskListOpenByUserParams) (string, args) {
 	var a args
 	tenant := a.add(p.TenantID)
 	where := `t.tenant_id = ` + tenant + ` AND t.assignee = ` + a.add(p.UserID) +
@@ -44,19 +55,14 @@ func (e *executor) TaskListOpenByUser(ctx context.Context, p *store.TaskListOpen
 		where += ` AND (t.created_at, t.id) < (SELECT b.created_at, b.id FROM tasks b
 			WHERE b.tenant_id = ` + tenant + ` AND b.id = ` + a.add(p.BeforeID) + `)`
 	}
-	rows, err := e.read.QueryContext(ctx, `
-		SELECT `+inboxColumns+`
+	return `
+		SELECT ` + inboxColumns + `
 		FROM tasks t
 		JOIN instances i ON i.tenant_id = t.tenant_id AND i.id = t.instance_id
 		JOIN subjects s ON s.tenant_id = i.tenant_id AND s.type = i.subject_type AND s.id = i.subject_id
-		WHERE `+where+`
+		WHERE ` + where + `
 		ORDER BY t.created_at DESC, t.id DESC
-		LIMIT `+a.add(pageLimit(p.Limit)), a...)
-	list, err := collect(rows, err, scanInboxItem)
-	if err != nil {
-		return nil, wrapErr(err, "list inbox of user %s", p.UserID)
-	}
-	return list, nil
+		LIMIT ` + a.add(pageLimit(p.Limit)), a
 }
 
 func scanInboxItem(r rowScanner) (*flowtype.InboxItem, error) {

@@ -39,13 +39,17 @@ func scanInstance(r rowScanner) (*flowtype.Instance, error) {
 	return &i, nil
 }
 
-// InstanceInsert stores a new instance as given; zero CreatedAt and
-// UpdatedAt are set to now. A subject that already has an active instance
-// is a *flowtype.Error with code already_attached (decided by a unique
-// index, so of two concurrent attaches exactly one wins). A missing
-// subject or workflow version is ErrNotFound; an existing id ErrConflict.
+// InstanceInsert stores a new instance as given; a zero CreatedAt is set
+// to now and a zero UpdatedAt to CreatedAt. A subject that already has an
+// active instance is a *flowtype.Error with code already_attached (decided
+// by a unique index, so of two concurrent attaches exactly one wins). A
+// missing subject or workflow version is ErrNotFound; an existing id
+// ErrConflict.
 func (e *executor) InstanceInsert(ctx context.Context, inst *flowtype.Instance) error {
 	e.stampIfZero(&inst.CreatedAt)
+	if inst.UpdatedAt.IsZero() {
+		inst.UpdatedAt = inst.CreatedAt
+	}
 	e.stampIfZero(&inst.UpdatedAt)
 	_, err := e.write.ExecContext(ctx, `INSERT INTO instances (`+instanceColumns+`)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
@@ -67,6 +71,19 @@ func (e *executor) InstanceInsert(ctx context.Context, inst *flowtype.Instance) 
 func (e *executor) InstanceGet(ctx context.Context, tenantID, id string) (*flowtype.Instance, error) {
 	i, err := scanInstance(e.read.QueryRowContext(ctx,
 		`SELECT `+instanceColumns+` FROM instances WHERE tenant_id = $1 AND id = $2`, tenantID, id))
+	if err != nil {
+		return nil, readErr(err, "instance", id)
+	}
+	return i, nil
+}
+
+// InstanceGetForUpdate is InstanceGet that, in a transaction on
+// PostgreSQL, locks the row until the transaction ends (SELECT … FOR
+// UPDATE), so concurrent commands on one instance queue instead of failing
+// their conditional update. SQLite's single writer already serializes.
+func (e *executor) InstanceGetForUpdate(ctx context.Context, tenantID, id string) (*flowtype.Instance, error) {
+	i, err := scanInstance(e.write.QueryRowContext(ctx,
+		`SELECT `+instanceColumns+` FROM instances WHERE tenant_id = $1 AND id = $2`+e.dialect.forUpdate, tenantID, id))
 	if err != nil {
 		return nil, readErr(err, "instance", id)
 	}

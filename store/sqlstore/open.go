@@ -125,6 +125,11 @@ func (s *Store) openPostgres(ctx context.Context, dsn string) error {
 }
 
 func (s *Store) openSQLite(ctx context.Context, path string) error {
+	// Every connection to ":memory:" is a database of its own, so the read
+	// pool would never see the writer's rows.
+	if path == "" || strings.HasPrefix(path, ":memory:") || strings.Contains(path, "mode=memory") {
+		return fmt.Errorf("sqlstore: SQLite needs a database file, not %q (the writer and the read pool share it)", path)
+	}
 	// busy_timeout comes first: setting journal_mode may itself wait for
 	// another process (a CLI migrate next to a server).
 	common := []string{"busy_timeout(10000)"}
@@ -225,3 +230,11 @@ func (t *Tx) Commit() error { return t.tx.Commit() }
 
 // Rollback aborts the transaction; after Commit it returns sql.ErrTxDone.
 func (t *Tx) Rollback() error { return t.tx.Rollback() }
+
+// SQLTx returns the *sql.Tx the executor runs in (a Tx, or WithTx's), nil
+// on the Store itself. The engine hands it to Config.OnSubjectStatus so a
+// host's own writes commit with the decision.
+func (e *executor) SQLTx() *sql.Tx {
+	tx, _ := e.write.(*sql.Tx)
+	return tx
+}

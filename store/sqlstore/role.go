@@ -143,6 +143,30 @@ func (e *executor) RotationGet(ctx context.Context, tenantID, roleID string) (st
 	return last, nil
 }
 
+// RotationLock returns the user the role's round robin chose last ("" when
+// it never chose) and locks the rotation until the transaction ends: the
+// row is created when missing (PostgreSQL can only lock a row that
+// exists), then read FOR UPDATE on PostgreSQL. An unknown role is
+// ErrNotFound.
+func (e *executor) RotationLock(ctx context.Context, tenantID, roleID string) (string, error) {
+	var last string
+	err := e.inTx(ctx, func(q dbtx) error {
+		if _, err := q.ExecContext(ctx, `
+			INSERT INTO role_rotations (tenant_id, role_id, last_user_id, updated_at) VALUES ($1, $2, '', $3)
+			ON CONFLICT (tenant_id, role_id) DO NOTHING`,
+			tenantID, roleID, micros(e.stamp())); err != nil {
+			return err
+		}
+		return q.QueryRowContext(ctx,
+			`SELECT last_user_id FROM role_rotations WHERE tenant_id = $1 AND role_id = $2`+e.dialect.forUpdate,
+			tenantID, roleID).Scan(&last)
+	})
+	if err != nil {
+		return "", wrapErr(err, "lock rotation of role %s", roleID)
+	}
+	return last, nil
+}
+
 // RotationSet records the user the role's round robin chose. An unknown
 // role is ErrNotFound.
 func (e *executor) RotationSet(ctx context.Context, tenantID, roleID, lastUserID string) error {

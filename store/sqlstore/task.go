@@ -110,6 +110,9 @@ func (e *executor) insertTasks(ctx context.Context, q dbtx, tasks []*flowtype.Ta
 // delegated_to, delegation_chain, checked_in_by, checked_in_at and
 // closed_version. A missing task is ErrNotFound and nothing is written.
 func (e *executor) TaskUpdate(ctx context.Context, tasks []*flowtype.Task) error {
+	if len(tasks) == 0 {
+		return nil
+	}
 	return e.inTx(ctx, func(q dbtx) error {
 		for _, t := range tasks {
 			chain, err := chainJSON(t.DelegationChain)

@@ -37,12 +37,20 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Subject", testSubject},
 		{"Instance", testInstance},
 		{"InstanceConcurrentAttach", testInstanceConcurrentAttach},
+		{"InstanceLock", testInstanceLock},
+		{"RotationLock", testRotationLock},
 		{"Task", testTask},
 		{"Inbox", testInbox},
 		{"Event", testEvent},
 		{"Idempotency", testIdempotency},
+		{"ActionRun", testActionRun},
+		{"ActionRunClaim", testActionRunClaim},
+		{"ActionRunOrder", testActionRunOrder},
+		{"ActionRunConcurrentClaim", testActionRunConcurrentClaim},
 		{"Tx", testTx},
 		{"TenantIsolation", testTenantIsolation},
+		{"APIKey", testAPIKey},
+		{"UserGetByEmail", testUserGetByEmail},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -198,15 +198,15 @@ func testNode(t *testing.T, s store.Store) {
 	requireNoError(t, s.NodeReplace(ctx, "t1", "wf2", nil), "NodeReplace with no nodes")
 
 	// Many nodes go in several statements, all or nothing.
-	many := make([]flowtype.Node, 1200)
+	many := make([]flowtype.Node, 600)
 	for i := range many {
 		many[i] = flowtype.Node{ID: seqName("n", i) + "x", Kind: flowtype.NodeStage}
 	}
-	requireNoError(t, s.NodeReplace(ctx, "t1", "wf2", many), "NodeReplace of 1200 nodes")
-	got, err := s.NodeGet(ctx, "t1", many[1199].ID)
-	requireNoError(t, err, "NodeGet of the last of 1200")
+	requireNoError(t, s.NodeReplace(ctx, "t1", "wf2", many), "NodeReplace of 600 nodes")
+	got, err := s.NodeGet(ctx, "t1", many[599].ID)
+	requireNoError(t, err, "NodeGet of the last of 600")
 	requireEqual(t, got.WorkflowID, "wf2", "workflow of the last node")
-	many[1100].ID = "s1" // taken by wf1: the whole replace fails
+	many[550].ID = "s1" // taken by wf1: the whole replace fails
 	requireConflict(t, s.NodeReplace(ctx, "t1", "wf2", many), "NodeReplace with a taken id in a later chunk")
 	_, err = s.NodeGet(ctx, "t1", many[0].ID)
 	requireNoError(t, err, "NodeGet after a failed replace: the old nodes stay")
