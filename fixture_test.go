@@ -337,20 +337,6 @@ func stageName(v *flowgate.InstanceView) string {
 
 // Helpers for scenario groups A–G.
 
-// noErr takes a call's two results and returns a function that fails the
-// test on the error and returns the value, so that T is inferred:
-//
-//	d := noErr(f.e.GetWorkflow(f.ctx, acme, "P"))(t)
-func noErr[T any](v T, err error) func(t testing.TB) T {
-	return func(t testing.TB) T {
-		t.Helper()
-		if err != nil {
-			t.Fatalf("unexpected error: %v", err)
-		}
-		return v
-	}
-}
-
 // createJSON decodes a workflow payload as the API receives it (the
 // original's keys such as name_en and number_of_stages) and creates it.
 func (f *fx) createJSON(payload string) (*flowgate.WorkflowDetail, error) {
@@ -550,4 +536,14 @@ func sortedCopy(s []string) []string {
 		}
 	}
 	return out
+}
+
+// requireRefusalPath asserts a refusal carries a field problem at path
+// (the errors[].path of the HTTP problem).
+func requireRefusalPath(t *testing.T, err error, path string) {
+	t.Helper()
+	var fe *flowtype.Error
+	if !errors.As(err, &fe) || len(fe.Errors) == 0 || fe.Errors[0].Path != path {
+		t.Fatalf("want a refusal with a problem at %s, got %v", path, err)
+	}
 }

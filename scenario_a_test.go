@@ -22,12 +22,17 @@ const financeStage3 = "pipelines[0].stages[2]."
 // two stages and that P still has one version: nothing was created.
 func (f *fx) requireFinanceUnchanged(t *testing.T) {
 	t.Helper()
-	d := must(f.e.GetWorkflow(f.ctx, acme, "P"))
+	// No must here: subtests call it, and must's panic is recovered only
+	// on the scenario's own goroutine.
+	d, err := f.e.GetWorkflow(f.ctx, acme, "P")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if p := d.Definition.FindPipeline("Finance"); p == nil || len(p.Stages) != 2 {
 		t.Fatalf("Finance changed: %+v", p)
 	}
-	if vs := must(f.e.WorkflowVersions(f.ctx, acme, "P")); len(vs) != 1 {
-		t.Fatalf("P has %d versions, want 1", len(vs))
+	if vs, err := f.e.WorkflowVersions(f.ctx, acme, "P"); err != nil || len(vs) != 1 {
+		t.Fatalf("P has %d versions (%v), want 1", len(vs), err)
 	}
 }
 
