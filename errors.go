@@ -26,3 +26,6 @@ var (
 
 // CodeOf returns the refusal code of err, or "" for other errors.
 func CodeOf(err error) Code { return flowtype.CodeOf(err) }
+
+// IsNotFound reports whether err is a not_found refusal.
+func IsNotFound(err error) bool { return CodeOf(err) == flowtype.CodeNotFound }

@@ -57,6 +57,7 @@ type Tx interface {
 // everything uses the transaction.
 type Executor interface {
 	APIKeyQueries
+	CleanupQueries
 
 	TenantCreate(ctx context.Context, p *TenantCreateParams) (*flowtype.Tenant, error)
 	TenantGet(ctx context.Context, id string) (*flowtype.Tenant, error)

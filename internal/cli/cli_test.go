@@ -145,3 +145,23 @@ func TestUnknownCommand(t *testing.T) {
 		t.Fatalf("version: %d %q", code, out)
 	}
 }
+
+func TestCleanupCommand(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "flowgate.db")
+	if code, _, errs := run(t, "--db", db, "tenant", "create", "acme"); code != 0 {
+		t.Fatalf("tenant create: %s", errs)
+	}
+	code, out, errs := run(t, "--db", db, "cleanup", "--stats")
+	if code != 0 || !strings.Contains(out, "=== Workflow Cleanup Statistics (tenant acme) ===") ||
+		!strings.Contains(out, "Total: 0") || !strings.Contains(out, "→ No finished instances") {
+		t.Fatalf("stats: exit %d\n%s%s", code, out, errs)
+	}
+	code, out, _ = run(t, "--db", db, "cleanup", "--days", "0", "--dry-run", "--status", "rejected")
+	if code != 0 || !strings.HasPrefix(out, "Would delete (dry run): 0 instances finished more than 0 days ago") {
+		t.Fatalf("dry run: exit %d %q", code, out)
+	}
+	if code, _, _ = run(t, "--db", db, "cleanup", "--status", "in_progress"); code == 0 {
+		t.Fatal("cleaning running instances must be refused")
+	}
+}
