@@ -17,7 +17,7 @@ type clock struct {
 	now time.Time
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 func (c *clock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
 
 // agedInstances builds N03's instances with an engine whose clock is moved
@@ -110,7 +110,7 @@ func TestScenarioN04(t *testing.T) {
 				{Status: flowtype.StatusRejected, Count: 1, Percent: 20},
 				{Status: flowtype.StatusInProgress, Count: 1, Percent: 20},
 			},
-			ByAge: []flowgate.AgeCount{{Days: 30, Count: 1, Percent: 25}, {Days: 90, Count: 0}, {Days: 365, Count: 0}},
+			ByAge:          []flowgate.AgeCount{{Days: 30, Count: 1, Percent: 25}, {Days: 90, Count: 0}, {Days: 365, Count: 0}},
 			Recommendation: "Consider running: flowgate cleanup --days=30 (1 finished instances are older than 30 days)",
 		}
 		if diff := cmp.Diff(want, st); diff != "" {

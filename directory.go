@@ -176,7 +176,7 @@ func (e *Engine) GetSubjectType(ctx context.Context, tenantID, typ string) (*Sub
 // validateDefinition runs the structural rules plus the checks that need the
 // tenant's directory (users, roles and forms exist) and CEL type checks.
 func (e *Engine) validateDefinition(ctx context.Context, x store.Executor, tenantID string, def *definition.Workflow) error {
-	dir := &dirLookup{ctx: ctx, x: x, tenantID: tenantID}
+	dir := &dirLookup{ctx: ctx, x: x, tenantID: tenantID, handlers: e.HandlerRegistered}
 	err := definition.Validate(def, dir)
 	if dir.err != nil {
 		return dir.err
@@ -218,6 +218,8 @@ type dirLookup struct {
 	x        store.Executor
 	tenantID string
 	err      error
+	// handlers reports whether a handler name is registered.
+	handlers func(name string) bool
 }
 
 func (d *dirLookup) found(err error) bool {
@@ -245,7 +247,8 @@ func (d *dirLookup) FormExists(id string) bool {
 	return d.found(err)
 }
 
-// HandlerExists accepts every name until the action registry exists.
-func (d *dirLookup) HandlerExists(string) bool { return true }
+// HandlerExists reports whether an action's handler is registered with
+// the engine (built-ins included).
+func (d *dirLookup) HandlerExists(name string) bool { return d.handlers == nil || d.handlers(name) }
 
 var _ = json.RawMessage(nil)

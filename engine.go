@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/flowgate/flowgate/action/email"
+	"github.com/flowgate/flowgate/action/webhook"
 	"github.com/flowgate/flowgate/store"
 )
 
@@ -14,13 +16,14 @@ import (
 // concurrent use; several engines (processes) may share a PostgreSQL
 // database.
 type Engine struct {
-	store  store.Store
-	cfg    Config
-	log    *slog.Logger
-	defs   *defCache
-	conds  *conditionCache
-	forms  *formCache
-	now    func() time.Time
+	store store.Store
+	cfg   Config
+	log   *slog.Logger
+	defs  *defCache
+	conds *conditionCache
+	forms *formCache
+	now   func() time.Time
+	acts  *actionState
 }
 
 // Config configures an Engine. The zero value is usable.
@@ -37,6 +40,29 @@ type Config struct {
 	// host application can update its own table atomically. tx is nil when
 	// the store is not SQL-backed. An error aborts the whole decision.
 	OnSubjectStatus func(ctx context.Context, tx *sql.Tx, change SubjectStatusChange) error
+
+	// Actions is the settings tier of action resolution (the original's
+	// WORKFLOW_ACTIONS_CONFIG). Nil: not configured, the built-in default
+	// notifications apply when a workflow has no action for an event.
+	Actions ActionSettings
+	// AutoCreateActions writes the default e-mail notifications as
+	// workflow-level actions of every workflow created (the original's
+	// WORKFLOW_AUTO_CREATE_ACTIONS). Defaults to false: the default tier
+	// sends the same e-mails without rows.
+	AutoCreateActions bool
+	// DisableEmails stops e-mail actions only; other actions still run.
+	DisableEmails bool
+	// ActionsEnabled, when false, stops every action: no run is created.
+	// Defaults to true (nil).
+	ActionsEnabled *bool
+	// Email configures the built-in "email" handler (SMTP, templates, a
+	// sender hook).
+	Email email.Config
+	// Webhook configures the built-in "webhook" handler (signing secrets,
+	// timeout).
+	Webhook webhook.Config
+	// Workers configures the action dispatcher that StartWorkers runs.
+	Workers WorkerConfig
 
 	// Test holds switches for tests.
 	Test TestConfig
@@ -78,7 +104,7 @@ func (c *Config) validate() error {
 	if c.IdempotencyTTL < 0 {
 		return errors.New("flowgate: Config.IdempotencyTTL must not be negative")
 	}
-	return nil
+	return c.validateActions()
 }
 
 // New returns an Engine over s. s must be migrated (see Store.Migrate). A nil
@@ -95,7 +121,7 @@ func New(ctx context.Context, s store.Store, cfg *Config) (*Engine, error) {
 		return nil, err
 	}
 	_ = ctx // reserved for start-up work (handler registry checks, warm-up)
-	return &Engine{
+	e := &Engine{
 		store: s,
 		cfg:   c,
 		log:   c.Logger,
@@ -103,7 +129,9 @@ func New(ctx context.Context, s store.Store, cfg *Config) (*Engine, error) {
 		conds: newConditionCache(),
 		forms: newFormCache(),
 		now:   func() time.Time { return c.Test.Now().UTC() },
-	}, nil
+	}
+	e.acts = newActionState(&e.cfg)
+	return e, nil
 }
 
 // Store returns the engine's store.

@@ -49,9 +49,12 @@ func (e *Engine) newRun(ctx context.Context, x store.Executor, tenantID, actor s
 	}
 }
 
-// load reads the instance, its pinned definition and its tasks.
+// load reads the instance, its pinned definition and its tasks. The
+// instance row is locked until the command's transaction ends, so
+// concurrent commands on it queue rather than lose the race (SEMANTICS
+// §3.8); the conditional update in write stays as the safety net.
 func (r *run) load(instanceID string) error {
-	inst, err := r.x.InstanceGet(r.ctx, r.tenant, instanceID)
+	inst, err := r.x.InstanceGetForUpdate(r.ctx, r.tenant, instanceID)
 	if err != nil {
 		return err
 	}
@@ -334,7 +337,9 @@ func (r *run) nextInRotation(roleID string, members []string) (string, error) {
 	last, ok := r.rotations[roleID]
 	if !ok {
 		var err error
-		last, err = r.x.RotationGet(r.ctx, r.tenant, roleID)
+		// Locked until commit: concurrent activations of the role's round
+		// robin (attaches, approvals) must not pick the same member.
+		last, err = r.x.RotationLock(r.ctx, r.tenant, roleID)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return "", err
 		}
@@ -562,6 +567,9 @@ func (r *run) write() error {
 	}
 	if len(r.events) > 0 {
 		if err := r.x.EventInsert(r.ctx, r.events); err != nil {
+			return err
+		}
+		if err := r.writeActionRuns(); err != nil {
 			return err
 		}
 	}

@@ -49,5 +49,9 @@ func (e *Engine) tryTx(ctx context.Context, fn func(x store.Executor) error) err
 	if err := fn(tx); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	e.acts.committed()
+	return nil
 }

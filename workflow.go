@@ -57,6 +57,7 @@ func (e *Engine) CreateWorkflow(ctx context.Context, tenantID string, w *definit
 	if def.ID == "" {
 		def.ID = newID()
 	}
+	e.autoCreateActions(def)
 	definition.AssignIDs(def, func(string) string { return newID() })
 	tx, err := e.store.Begin(ctx)
 	if err != nil {

@@ -34,9 +34,13 @@ type root struct {
 
 	Migrate  migrateCmd  `cmd:"" help:"Apply, revert or list database migrations."`
 	Workflow workflowCmd `cmd:"" help:"Validate, import and export workflow definitions."`
+	Serve    serveCmd    `cmd:"" help:"Serve the HTTP API (migrates the database first)."`
 	Tenant_  tenantCmd   `cmd:"" name:"tenant" help:"Manage tenants."`
+	User     userCmd     `cmd:"" help:"Manage users."`
+	Key      keyCmd      `cmd:"" help:"Create, list and revoke API keys."`
 	Dir      dirCmd      `cmd:"" name:"directory" help:"Import users, roles and forms from a file."`
 	Version  versionCmd  `cmd:"" help:"Print the version."`
+	Cleanup  cleanupCmd  `cmd:"" help:"Delete finished instances older than N days, or print statistics (--stats)."`
 }
 
 // Run parses args and runs the command, returning the exit code.

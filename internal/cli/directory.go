@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -85,38 +86,50 @@ func importDirectory(env *Env, e *flowgate.Engine, path string) error {
 	if err != nil {
 		return err
 	}
+	n, err := importDirectoryData(env.Ctx, e, env.Global.Tenant, path, raw)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Err, "directory: %d users, %d roles, %d forms\n", n.users, n.roles, n.forms)
+	return nil
+}
+
+type dirCounts struct{ users, roles, forms int }
+
+// importDirectoryData creates or updates what a directory file (YAML or
+// JSON) lists, in tenant; path names the file in errors.
+func importDirectoryData(ctx context.Context, e *flowgate.Engine, tenant, path string, raw []byte) (dirCounts, error) {
+	var n dirCounts
 	doc, err := yaml.YAMLToJSON(raw)
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return n, fmt.Errorf("%s: %w", path, err)
 	}
 	var f directoryFile
 	dec := json.NewDecoder(bytes.NewReader(doc))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return n, fmt.Errorf("%s: %w", path, err)
 	}
-	ctx, tenant := env.Ctx, env.Global.Tenant
 	for _, u := range f.Users {
 		active := u.IsActive == nil || *u.IsActive
 		if _, err := e.SaveUser(ctx, tenant, &flowgate.User{ID: u.ID, Name: u.Name, Email: u.Email, Locale: u.Locale, IsActive: active}); err != nil {
-			return fmt.Errorf("%s: user %q: %w", path, u.ID, err)
+			return n, fmt.Errorf("%s: user %q: %w", path, u.ID, err)
 		}
 	}
 	for _, r := range f.Roles {
 		if _, err := e.SaveRole(ctx, tenant, r.ID, r.Name); err != nil {
-			return fmt.Errorf("%s: role %q: %w", path, r.ID, err)
+			return n, fmt.Errorf("%s: role %q: %w", path, r.ID, err)
 		}
 		for _, m := range r.Members {
 			if err := e.AddRoleMember(ctx, tenant, r.ID, m); err != nil {
-				return fmt.Errorf("%s: role %q member %q: %w", path, r.ID, m, err)
+				return n, fmt.Errorf("%s: role %q member %q: %w", path, r.ID, m, err)
 			}
 		}
 	}
 	for _, fm := range f.Forms {
 		if _, err := e.SaveForm(ctx, tenant, &flowgate.Form{ID: fm.ID, Name: fm.Name, Schema: fm.Schema}); err != nil {
-			return fmt.Errorf("%s: form %q: %w", path, fm.ID, err)
+			return n, fmt.Errorf("%s: form %q: %w", path, fm.ID, err)
 		}
 	}
-	fmt.Fprintf(env.Err, "directory: %d users, %d roles, %d forms\n", len(f.Users), len(f.Roles), len(f.Forms))
-	return nil
+	return dirCounts{users: len(f.Users), roles: len(f.Roles), forms: len(f.Forms)}, nil
 }
