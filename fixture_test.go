@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"testing"
 
 	"github.com/flowgate/flowgate"
@@ -545,5 +546,205 @@ func requireRefusalPath(t *testing.T, err error, path string) {
 	var fe *flowtype.Error
 	if !errors.As(err, &fe) || len(fe.Errors) == 0 || fe.Errors[0].Path != path {
 		t.Fatalf("want a refusal with a problem at %s, got %v", path, err)
+	}
+}
+
+// Helpers for scenario groups J, K, M, N, P and the concurrency tests.
+
+// tryApproveWith approves with options (form data, If-Match, key…).
+func (f *fx) tryApproveWith(v *flowgate.InstanceView, actor string, opts *flowgate.DecisionOpts) (*flowgate.InstanceView, error) {
+	return f.e.Approve(f.ctx, acme, v.Instance.ID, actor, opts)
+}
+
+// formData is a DecisionOpts carrying form_data.
+func formData(raw string) *flowgate.DecisionOpts {
+	return &flowgate.DecisionOpts{FormData: json.RawMessage(raw)}
+}
+
+// requireWritten asserts the events a command returned, in seq order, and
+// that they are the newest events of the history with consecutive seqs.
+// A spec is an event type, optionally with the unit it concerns:
+// "after_approve(IR)" (the event's stage, or its pipeline when it has no
+// stage; "()" for neither), "after_move_stage(IR→BA)" (data from_stage_id
+// and to_stage_id, the event at BA) and "after_move_pipeline(Finance→HR)"
+// (from_pipeline_id and to_pipeline_id, the event in HR).
+func (f *fx) requireWritten(v *flowgate.InstanceView, specs ...string) {
+	f.t.Helper()
+	requireEventSpecs(f.t, v.Events, specs...)
+	hist := f.history(v)
+	if len(hist) < len(v.Events) {
+		f.t.Fatalf("history has %d events, the command returned %d", len(hist), len(v.Events))
+	}
+	tail := hist[len(hist)-len(v.Events):]
+	for i, ev := range v.Events {
+		if tail[i].Seq != ev.Seq || tail[i].Type != ev.Type {
+			f.t.Fatalf("stored event %d is %s #%d, returned %s #%d", i, tail[i].Type, tail[i].Seq, ev.Type, ev.Seq)
+		}
+	}
+	requireSeqs(f.t, hist)
+}
+
+// requireSeqs asserts a whole history is numbered 1…n without gaps.
+func requireSeqs(t *testing.T, hist []*flowtype.Event) {
+	t.Helper()
+	for i, ev := range hist {
+		if ev.Seq != i+1 {
+			t.Fatalf("event %d (%s) has seq %d, want %d", i, ev.Type, ev.Seq, i+1)
+		}
+	}
+}
+
+// requireEventSpecs checks events against specs (see requireWritten).
+func requireEventSpecs(t *testing.T, evs []*flowtype.Event, specs ...string) {
+	t.Helper()
+	if len(evs) != len(specs) {
+		t.Fatalf("events: got %v, want %v", eventTypes(evs), specs)
+	}
+	for i, spec := range specs {
+		ev := evs[i]
+		typ, unit, hasUnit := strings.Cut(strings.TrimSuffix(spec, ")"), "(")
+		if string(ev.Type) != typ {
+			t.Fatalf("events: got %v, want %v", eventTypes(evs), specs)
+		}
+		if i > 0 && ev.Seq != evs[i-1].Seq+1 {
+			t.Fatalf("event %s has seq %d after %d", ev.Type, ev.Seq, evs[i-1].Seq)
+		}
+		if !hasUnit {
+			continue
+		}
+		from, to, move := strings.Cut(unit, "→")
+		if !move {
+			at := ev.StageID
+			if at == "" {
+				at = ev.PipelineID
+			}
+			if at != unit {
+				t.Fatalf("event %s concerns %q (pipeline %q), want %q", spec, ev.StageID, ev.PipelineID, unit)
+			}
+			continue
+		}
+		data := eventData(t, ev)
+		key, at := "stage_id", ev.StageID
+		if ev.Type == flowtype.EventAfterMovePipeline {
+			key, at = "pipeline_id", ev.PipelineID
+		}
+		if fmt.Sprint(data["from_"+key]) != from || fmt.Sprint(data["to_"+key]) != to || at != to {
+			t.Fatalf("event %s: from_%s %v, to_%s %v, at %q", spec, key, data["from_"+key], key, data["to_"+key], at)
+		}
+	}
+}
+
+// requireRefusedNoChange is requireRefused that also asserts that no task
+// changed.
+func (f *fx) requireRefusedNoChange(err error, code flowtype.Code, msg string, before *flowgate.InstanceView) {
+	f.t.Helper()
+	f.requireRefused(err, code, msg, before)
+	after := f.get(before)
+	b, _ := json.Marshal(before.Tasks)
+	a, _ := json.Marshal(after.Tasks)
+	if string(a) != string(b) {
+		f.t.Fatalf("refused command changed the tasks:\nbefore %s\nafter  %s", b, a)
+	}
+}
+
+// taskAt returns the newest task of the user on the stage (any status).
+func taskAt(t *testing.T, v *flowgate.InstanceView, userID, stageID string) *flowtype.Task {
+	t.Helper()
+	var out *flowtype.Task
+	for _, task := range v.Tasks {
+		if task.Assignee == userID && task.StageID == stageID {
+			out = task
+		}
+	}
+	if out == nil {
+		t.Fatalf("no task of %s at %s; tasks %v", userID, stageID, taskStatuses(v))
+	}
+	return out
+}
+
+// requireTaskStatus asserts the status of the user's newest task on a stage.
+func requireTaskStatus(t *testing.T, v *flowgate.InstanceView, userID, stageID string, want flowtype.TaskStatus) {
+	t.Helper()
+	if got := taskAt(t, v, userID, stageID).Status; got != want {
+		t.Fatalf("task of %s at %s is %s, want %s; tasks %v", userID, stageID, got, want, taskStatuses(v))
+	}
+}
+
+// subjectStatus reads a subject's status["status"].
+func (f *fx) subjectStatus(typ, id string) string {
+	f.t.Helper()
+	return must(f.e.GetSubject(f.ctx, acme, typ, id)).Status["status"]
+}
+
+// requireJSONEqual asserts two JSON documents are equal.
+func requireJSONEqual(t *testing.T, got json.RawMessage, want string) {
+	t.Helper()
+	var g, w any
+	if err := json.Unmarshal(got, &g); err != nil {
+		t.Fatalf("bad JSON %q: %v", got, err)
+	}
+	if err := json.Unmarshal([]byte(want), &w); err != nil {
+		t.Fatalf("bad JSON %q: %v", want, err)
+	}
+	if fmt.Sprint(g) != fmt.Sprint(w) {
+		t.Fatalf("JSON: got %s, want %s", got, want)
+	}
+}
+
+// concurrently runs fn(0)…fn(n-1) on n goroutines released together and
+// returns their errors by index. fn must not call must or t.Fatal.
+func concurrently(n int, fn func(i int) error) []error {
+	start := make(chan struct{})
+	type result struct {
+		i   int
+		err error
+	}
+	done := make(chan result, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			<-start
+			done <- result{i, fn(i)}
+		}()
+	}
+	close(start)
+	errs := make([]error, n)
+	for range n {
+		r := <-done
+		errs[r.i] = r.err
+	}
+	return errs
+}
+
+// codeCounts counts the outcomes of concurrent commands by refusal code
+// ("ok" for success, "other: …" for an unexpected error).
+func codeCounts(errs []error) map[string]int {
+	out := map[string]int{}
+	for _, err := range errs {
+		switch c := flowtype.CodeOf(err); {
+		case err == nil:
+			out["ok"]++
+		case c != "":
+			out[string(c)]++
+		default:
+			out["other: "+err.Error()]++
+		}
+	}
+	return out
+}
+
+// countEvents counts a history's events by type.
+func countEvents(hist []*flowtype.Event) map[flowtype.EventType]int {
+	out := map[flowtype.EventType]int{}
+	for _, ev := range hist {
+		out[ev.Type]++
+	}
+	return out
+}
+
+// saveUsers creates active acme users.
+func (f *fx) saveUsers(ids ...string) {
+	f.t.Helper()
+	for _, u := range ids {
+		f.must(f.e.SaveUser(f.ctx, acme, &flowgate.User{ID: u, Name: u, Email: u + "@acme.test", IsActive: true}))
 	}
 }

@@ -64,10 +64,10 @@ type ActionRun struct {
 	Parameters json.RawMessage `json:"parameters,omitempty"`
 	// State is the instance as the event's command committed it (status,
 	// position, current approvers), a JSON document the engine writes.
-	State json.RawMessage `json:"state,omitempty"`
-	Tier  Tier            `json:"tier"`
-	Level      Level           `json:"level,omitempty"`
-	Status     RunStatus       `json:"status"`
+	State  json.RawMessage `json:"state,omitempty"`
+	Tier   Tier            `json:"tier"`
+	Level  Level           `json:"level,omitempty"`
+	Status RunStatus       `json:"status"`
 	// Attempts counts the attempts started (a claim starts one).
 	Attempts    int `json:"attempts"`
 	MaxAttempts int `json:"max_attempts"`

@@ -168,7 +168,7 @@ type Executor interface {
 
 	// ActionRunInsert stores new action runs (in the transaction of the
 	// command that wrote their events). A run key already taken is
-	// ErrConflict; a missing instance ErrNotFound.
+	// ErrConflict; a missing event ErrNotFound.
 	ActionRunInsert(ctx context.Context, runs []*flowtype.ActionRun) error
 	ActionRunGet(ctx context.Context, tenantID, id string) (*flowtype.ActionRun, error)
 	// ActionRunList pages through a tenant's runs ordered by id (oldest

@@ -41,6 +41,7 @@ type root struct {
 	Dir      dirCmd      `cmd:"" name:"directory" help:"Import users, roles and forms from a file."`
 	Version  versionCmd  `cmd:"" help:"Print the version."`
 	Cleanup  cleanupCmd  `cmd:"" help:"Delete finished instances older than N days, or print statistics (--stats)."`
+	Bench    benchCmd    `cmd:"" help:"Measure decisions, inbox reads and cleanup against the ideal engine on fresh databases."`
 }
 
 // Run parses args and runs the command, returning the exit code.

@@ -67,7 +67,7 @@ func (e *executor) CleanupCount(ctx context.Context, tenantID string, ids []stri
 		var a args
 		q := `SELECT COUNT(*) FROM ` + t.table + ` WHERE tenant_id = ` + a.add(tenantID) + ` AND ` + t.column + ` IN ` + in(&a, ids)
 		if err := e.read.QueryRowContext(ctx, q, a...).Scan(t.count(out)); err != nil {
-			return nil, wrapErr(err, "cleanup count "+t.table)
+			return nil, wrapErr(err, "cleanup count %s", t.table)
 		}
 	}
 	return out, nil
@@ -89,11 +89,11 @@ func (e *executor) CleanupDelete(ctx context.Context, tenantID string, ids []str
 			}
 			res, err := q.ExecContext(ctx, stmt, a...)
 			if err != nil {
-				return wrapErr(err, "cleanup delete "+t.table)
+				return wrapErr(err, "cleanup delete %s", t.table)
 			}
 			n, err := res.RowsAffected()
 			if err != nil {
-				return wrapErr(err, "cleanup delete "+t.table)
+				return wrapErr(err, "cleanup delete %s", t.table)
 			}
 			*t.count(out) = int(n)
 		}

@@ -75,6 +75,9 @@ type Store struct {
 	// reader serves reads outside a transaction; on PostgreSQL it is writer.
 	reader *sql.DB
 	opts   *Options
+	// wcache and rcache hold the prepared statements of SQLite's writer
+	// and read pool (nil on PostgreSQL; see stmtCache).
+	wcache, rcache *stmtCache
 }
 
 var _ store.Store = (*Store)(nil)
@@ -100,6 +103,10 @@ func Open(ctx context.Context, dsn string, opts *Options) (*Store, error) {
 		return nil, err
 	}
 	s.executor = &executor{read: s.reader, write: s.writer, begin: s.beginTx, dialect: d, now: o.Now}
+	if d == sqliteDialect {
+		s.wcache, s.rcache = newStmtCache(s.writer), newStmtCache(s.reader)
+		s.executor.read, s.executor.write = cachedDB{s.rcache}, cachedDB{s.wcache}
+	}
 	if !o.NoMigrate {
 		if err := s.Migrate(ctx); err != nil {
 			_ = s.Close()
@@ -183,7 +190,11 @@ func (s *Store) Begin(ctx context.Context) (store.Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: begin: %w", err)
 	}
-	return &Tx{executor: s.txExecutor(tx), tx: tx}, nil
+	x := s.txExecutor(tx)
+	if s.wcache != nil {
+		x.read, x.write = cachedTx{tx, s.wcache}, cachedTx{tx, s.wcache}
+	}
+	return &Tx{executor: x, tx: tx}, nil
 }
 
 func (s *Store) beginTx(ctx context.Context) (*sql.Tx, error) {
@@ -210,6 +221,11 @@ func (s *Store) Dialect() string { return s.dialect.name }
 
 // Close closes both pools.
 func (s *Store) Close() error {
+	for _, c := range []*stmtCache{s.wcache, s.rcache} {
+		if c != nil {
+			c.close()
+		}
+	}
 	err := s.writer.Close()
 	if s.reader != s.writer {
 		err = errors.Join(err, s.reader.Close())
@@ -235,6 +251,9 @@ func (t *Tx) Rollback() error { return t.tx.Rollback() }
 // on the Store itself. The engine hands it to Config.OnSubjectStatus so a
 // host's own writes commit with the decision.
 func (e *executor) SQLTx() *sql.Tx {
+	if ct, ok := e.write.(cachedTx); ok {
+		return ct.tx
+	}
 	tx, _ := e.write.(*sql.Tx)
 	return tx
 }

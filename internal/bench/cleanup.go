@@ -1,0 +1,276 @@
+package bench
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/flowgate/flowgate"
+)
+
+// cleanupTemplates is the number of purchase-4 instances the engine runs
+// to completion (actions delivered) before they are copied up to the
+// cleanup's count.
+const cleanupTemplates = 20
+
+// cloneTables are the tables a finished instance has rows in, parents
+// first, with the columns whose values must differ between copies: each
+// copy n gets value || '-' || n there.
+var cloneTables = []struct {
+	table string
+	fresh []string
+}{
+	{"subjects", []string{"id"}},
+	{"instances", []string{"id", "subject_id"}},
+	{"tasks", []string{"id", "instance_id"}},
+	{"events", []string{"instance_id"}},
+	{"action_runs", []string{"id", "instance_id", "run_key"}},
+}
+
+// runCleanup measures Cleanup on n finished purchase-4 instances with
+// their history and delivered action runs. The engine completes a few
+// instances; their rows are then copied in SQL (new ids, same shapes and
+// sizes) up to n, because running n instances through the engine would
+// take most of the run's time budget. The ideal engine deletes the same
+// count of its own finished instances (an instance row and four event
+// rows each) in the same batches.
+func runCleanup(ctx context.Context, t Target, n int, logf func(string, ...any)) (*Result, error) {
+	began := time.Now()
+	d, err := t.open(ctx, "cleanup")
+	if err != nil {
+		return nil, err
+	}
+	defer d.close()
+	r, err := newRig(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	defer r.close()
+	wf, err := r.setupPurchase(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id, err := newIdeal(ctx, d.store.DB(), d.dialect())
+	if err != nil {
+		return nil, err
+	}
+	defer id.close()
+	logf("cleanup %s: %d template instances through the engine", t, cleanupTemplates)
+	if err := r.e.StartWorkers(ctx); err != nil {
+		return nil, err
+	}
+	drv := libDriver{r.e}
+	for i := range cleanupTemplates {
+		st, err := drv.attach(ctx, wf, fmt.Sprint(i+1), subjectData(i))
+		if err != nil {
+			return nil, err
+		}
+		if err := purchase4.drive(ctx, drv, st, &recorder{}); err != nil {
+			return nil, err
+		}
+	}
+	if _, _, err := drain(ctx, r); err != nil {
+		return nil, err
+	}
+	if err := r.e.StopWorkers(ctx); err != nil {
+		return nil, err
+	}
+	copies := (n + cleanupTemplates - 1) / cleanupTemplates
+	logf("cleanup %s: copying them to %d finished instances", t, copies*cleanupTemplates)
+	if err := fillSeq(ctx, d, copies); err != nil {
+		return nil, err
+	}
+	if err := cloneInstances(ctx, d, copies-1); err != nil {
+		return nil, err
+	}
+	total := copies * cleanupTemplates
+	analyze(ctx, d)
+
+	logf("cleanup %s: ideal engine", t)
+	idealA, err := id.cleanup(ctx, d, total)
+	if err != nil {
+		return nil, err
+	}
+	logf("cleanup %s: engine", t)
+	resetPeakRSS()
+	allocs := startAllocs()
+	t0 := time.Now()
+	res, err := r.e.Cleanup(ctx, tenant, &flowgate.CleanupParams{Days: 0})
+	if err != nil {
+		return nil, err
+	}
+	elapsed := time.Since(t0)
+	if res.Counts.Instances != total {
+		return nil, fmt.Errorf("bench: cleanup deleted %d instances, want %d", res.Counts.Instances, total)
+	}
+	out := &Result{
+		Scenario: ScenarioCleanup, DB: d.dialect(), Sync: syncOf(t), Mode: "library", Clients: 1, Instances: total,
+		Unit: "deletes", DecisionsPerSec: rate(total, elapsed), AllocsPerDecision: allocs.per(total), PeakRSSMB: peakRSSMB(),
+	}
+	logf("cleanup %s: ideal engine again", t)
+	idealB, err := id.cleanup(ctx, d, total)
+	if err != nil {
+		return nil, err
+	}
+	out.IdealDecisionsPerSec = (idealA + idealB) / 2
+	out.Ratio = out.DecisionsPerSec / out.IdealDecisionsPerSec
+	out.Elapsed = time.Since(began).Seconds()
+	return out, nil
+}
+
+func analyze(ctx context.Context, d *database) {
+	if d.dialect() == "postgres" {
+		_, _ = d.store.DB().ExecContext(ctx, `ANALYZE`)
+		return
+	}
+	_, _ = d.store.DB().ExecContext(ctx, `PRAGMA optimize`)
+}
+
+// fillSeq makes bench_seq hold 1..n.
+func fillSeq(ctx context.Context, d *database, n int) error {
+	db := d.store.DB()
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS bench_seq (n INTEGER NOT NULL PRIMARY KEY)`); err != nil {
+		return err
+	}
+	_, err := db.ExecContext(ctx, `INSERT INTO bench_seq (n)
+		WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < $1)
+		SELECT n FROM s WHERE n > (SELECT COALESCE(MAX(n), 0) FROM bench_seq)`, n)
+	return err
+}
+
+// columns returns a table's column names.
+func columns(ctx context.Context, db *sql.DB, table string) ([]string, error) {
+	rows, err := db.QueryContext(ctx, `SELECT * FROM `+table+` WHERE 1 = 0`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return rows.Columns()
+}
+
+// cloneInstances adds copies of every instance of the database (with its
+// subject, tasks, events and action runs), copies 1..k, a few hundred
+// copies to a transaction.
+func cloneInstances(ctx context.Context, d *database, k int) error {
+	db := d.store.DB()
+	const chunk = 250
+	stmts := make([]string, len(cloneTables))
+	for i, ct := range cloneTables {
+		cols, err := columns(ctx, db, ct.table)
+		if err != nil {
+			return err
+		}
+		sel := make([]string, len(cols))
+		for j, c := range cols {
+			sel[j] = "t." + c
+			if slices.Contains(ct.fresh, c) {
+				sel[j] = "t." + c + " || '-' || CAST(s.n AS TEXT)"
+			}
+		}
+		where := "t.tenant_id = $1"
+		if ct.table == "subjects" {
+			where += " AND t.id NOT LIKE '%-%'"
+		} else if ct.table == "instances" {
+			where += " AND t.id NOT LIKE '%-%-%-%-%-%'" // templates only: UUIDs have four dashes
+		} else {
+			where += " AND t.instance_id NOT LIKE '%-%-%-%-%-%'"
+		}
+		stmts[i] = `INSERT INTO ` + ct.table + ` (` + strings.Join(cols, ", ") + `)
+			SELECT ` + strings.Join(sel, ", ") + ` FROM ` + ct.table + ` t, bench_seq s
+			WHERE ` + where + ` AND s.n BETWEEN $2 AND $3`
+	}
+	for lo := 1; lo <= k; lo += chunk {
+		hi := min(lo+chunk-1, k)
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		for i, q := range stmts {
+			if _, err := tx.ExecContext(ctx, q, tenant, lo, hi); err != nil {
+				_ = tx.Rollback()
+				return fmt.Errorf("bench: copy %s: %w", cloneTables[i].table, err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cleanup seeds n finished ideal instances (four events each), then
+// deletes them in batches of 500 as Cleanup does (select a batch, delete
+// its events and its instances in one transaction) and returns the
+// instances deleted per second.
+func (id *ideal) cleanup(ctx context.Context, d *database, n int) (float64, error) {
+	if err := fillSeq(ctx, d, n); err != nil {
+		return 0, err
+	}
+	db := id.db
+	base := id.next.Add(int64(n)) - int64(n)
+	now := time.Now().UnixMicro()
+	if _, err := db.ExecContext(ctx, `INSERT INTO ideal_instances (id, state, version, updated_at)
+		SELECT $1 + n, 'done', 5, $2 FROM bench_seq WHERE n <= $3`, base, now, n); err != nil {
+		return 0, err
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO ideal_events (instance_id, seq, type, actor, at)
+		SELECT $1 + s.n, e.seq, 'after_approve', 'approver', $2 FROM bench_seq s,
+		(SELECT 2 AS seq UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5) e WHERE s.n <= $3`, base, now, n); err != nil {
+		return 0, err
+	}
+	analyze(ctx, d)
+	deleted := 0
+	var after int64 = -1
+	t0 := time.Now()
+	for {
+		rows, err := db.QueryContext(ctx, `SELECT id FROM ideal_instances WHERE state = 'done' AND id > $1 ORDER BY id LIMIT 500`, after)
+		if err != nil {
+			return 0, err
+		}
+		var ids []any
+		for rows.Next() {
+			var v int64
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				return 0, err
+			}
+			ids = append(ids, v)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, err
+		}
+		if len(ids) == 0 {
+			break
+		}
+		after = ids[len(ids)-1].(int64)
+		marks := make([]string, len(ids))
+		for i := range ids {
+			marks[i] = fmt.Sprintf("$%d", i+1)
+		}
+		list := "(" + strings.Join(marks, ", ") + ")"
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM ideal_events WHERE instance_id IN `+list, ids...); err != nil {
+			_ = tx.Rollback()
+			return 0, err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM ideal_instances WHERE id IN `+list, ids...); err != nil {
+			_ = tx.Rollback()
+			return 0, err
+		}
+		if err := tx.Commit(); err != nil {
+			return 0, err
+		}
+		deleted += len(ids)
+	}
+	if deleted != n {
+		return 0, fmt.Errorf("bench: ideal cleanup deleted %d, want %d", deleted, n)
+	}
+	return rate(deleted, time.Since(t0)), nil
+}
