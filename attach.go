@@ -60,7 +60,7 @@ func (e *Engine) attach(ctx context.Context, tx *sql.Tx, tenantID string, p *Att
 		return nil, err
 	}
 	key := idemKey{tenant: tenantID, user: p.Actor, key: p.IdempotencyKey}
-	hash := requestHash("attach", "", p)
+	hash := key.requestHash("attach", "", p)
 	if v, done, err := e.idempotentReplay(ctx, key, hash); done || err != nil {
 		return v, err
 	}
@@ -137,8 +137,13 @@ func (r *run) attach(p *AttachParams) error {
 	if err != nil {
 		return err
 	}
-	def, err := readDefinition(ctx, x, row, row.CurrentVersion)
-	if err != nil {
+	// A version an instance already pinned never changes: take it, compiled,
+	// from the cache rather than decoding the document again.
+	cw, cached := r.e.defs.get(r.tenant, wfID, row.CurrentVersion)
+	var def *definition.Workflow
+	if cached {
+		def = cw.def
+	} else if def, err = readDefinition(ctx, x, row, row.CurrentVersion); err != nil {
 		return err
 	}
 	if ok, msg := definition.Completeness(def); !ok {
@@ -171,7 +176,10 @@ func (r *run) attach(p *AttachParams) error {
 		}
 	}
 	r.subject, r.subjectLoad = subj, true
-	r.cw = compileWorkflow(def, row.CurrentVersion)
+	if !cached {
+		cw = compileWorkflow(def, row.CurrentVersion)
+	}
+	r.cw = cw
 	r.isNew = true
 	r.inst = &flowtype.Instance{
 		TenantID: r.tenant, ID: newID(), SubjectType: p.Subject.Type, SubjectID: p.Subject.ID,
@@ -254,7 +262,7 @@ func (e *Engine) startInstance(ctx context.Context, tx *sql.Tx, tenantID, instan
 		opts = &StartOpts{}
 	}
 	key := idemKey{tenant: tenantID, user: actor, key: opts.IdempotencyKey}
-	hash := requestHash("start", instanceID, opts.IfVersion)
+	hash := key.requestHash("start", instanceID, opts.IfVersion)
 	if v, done, err := e.idempotentReplay(ctx, key, hash); done || err != nil {
 		return v, err
 	}

@@ -146,7 +146,7 @@ func (e *Engine) decide(ctx context.Context, tx *sql.Tx, tenantID, instanceID st
 		return nil, flowtype.NewValidationError("form_data", "form_data must be a JSON object")
 	}
 	key := idemKey{tenant: tenantID, user: dd.Actor, key: dd.IdempotencyKey}
-	hash := requestHash("decide", instanceID, dd)
+	hash := key.requestHash("decide", instanceID, dd)
 	if v, done, err := e.idempotentReplay(ctx, key, hash); done || err != nil {
 		return v, err
 	}

@@ -73,6 +73,14 @@ func defKey(tenantID, workflowID string, version int) string {
 	return fmt.Sprintf("%s\x00%s\x00%d", tenantID, workflowID, version)
 }
 
+// get returns a cached version (one an instance pinned), if any.
+func (c *defCache) get(tenantID, workflowID string, version int) (*compiledWorkflow, bool) {
+	c.mu.RLock()
+	cw, ok := c.m[defKey(tenantID, workflowID, version)]
+	c.mu.RUnlock()
+	return cw, ok
+}
+
 // pinned returns the compiled version, reading it through x on a miss. Call
 // it only for a version an instance pins (or is pinning in x's transaction).
 func (c *defCache) pinned(ctx context.Context, x store.Executor, tenantID, workflowID string, version int) (*compiledWorkflow, error) {

@@ -24,6 +24,9 @@ type Engine struct {
 	forms *formCache
 	now   func() time.Time
 	acts  *actionState
+	// group batches concurrent write transactions on SQLite (nil on
+	// PostgreSQL); see committer.
+	group *committer
 }
 
 // Config configures an Engine. The zero value is usable.
@@ -131,6 +134,7 @@ func New(ctx context.Context, s store.Store, cfg *Config) (*Engine, error) {
 		now:   func() time.Time { return c.Test.Now().UTC() },
 	}
 	e.acts = newActionState(&e.cfg)
+	e.group = newCommitter(s)
 	return e, nil
 }
 

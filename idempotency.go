@@ -14,6 +14,15 @@ import (
 // idemKey scopes an idempotency key to a tenant and an acting user.
 type idemKey struct{ tenant, user, key string }
 
+// requestHash is requestHash of the request when the command carries an
+// idempotency key, else "" (the hash is only ever compared to a stored one).
+func (k idemKey) requestHash(command, instanceID string, body any) string {
+	if k.key == "" {
+		return ""
+	}
+	return requestHash(command, instanceID, body)
+}
+
 func requestHash(command, instanceID string, body any) string {
 	b, _ := json.Marshal(struct {
 		C string `json:"c"`

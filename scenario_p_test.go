@@ -152,10 +152,13 @@ func TestScenarioP04(t *testing.T) {
 		v := f.attachP("P", "42")
 		key := &flowgate.DecisionOpts{IdempotencyKey: "k1"}
 
+		runs := func() int {
+			return len(must(f.e.ListActionRuns(f.ctx, acme, &flowgate.ListActionRunsParams{InstanceID: v.Instance.ID, Limit: 500})))
+		}
 		first := must(f.tryApproveWith(v, "r1", key))
 		f.requireWritten(first, "after_approve(IR)", "after_move_stage(IR→BA)")
 		state := f.get(v)
-		events := len(f.history(v))
+		events, runsAfterFirst := len(f.history(v)), runs()
 
 		second := must(f.tryApproveWith(v, "r1", key))
 		a, _ := json.Marshal(first)
@@ -169,13 +172,17 @@ func TestScenarioP04(t *testing.T) {
 		after := f.get(v)
 		ta, _ := json.Marshal(state.Tasks)
 		tb, _ := json.Marshal(after.Tasks)
-		if after.Instance.Version != state.Instance.Version || len(f.history(v)) != events || string(ta) != string(tb) {
-			t.Fatalf("the replay wrote: version %d→%d, events %d→%d", state.Instance.Version,
-				after.Instance.Version, events, len(f.history(v)))
+		if after.Instance.Version != state.Instance.Version || len(f.history(v)) != events || string(ta) != string(tb) ||
+			runs() != runsAfterFirst {
+			t.Fatalf("the replay wrote: version %d→%d, events %d→%d, action runs %d→%d", state.Instance.Version,
+				after.Instance.Version, events, len(f.history(v)), runsAfterFirst, runs())
 		}
 
 		_, err := f.e.Reject(f.ctx, acme, v.Instance.ID, "r1", "Changed my mind", key)
 		f.requireRefusedNoChange(err, flowtype.CodeIdempotencyMismatch, "", after)
+		if runs() != runsAfterFirst {
+			t.Fatalf("the mismatch wrote action runs: %d→%d", runsAfterFirst, runs())
+		}
 	})
 }
 

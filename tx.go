@@ -41,6 +41,13 @@ func (e *Engine) inTx(ctx context.Context, callerTx *sql.Tx, fn func(x store.Exe
 var errRetry = errors.New("flowgate: retry")
 
 func (e *Engine) tryTx(ctx context.Context, fn func(x store.Executor) error) error {
+	if e.group != nil {
+		if err := e.group.do(ctx, fn); err != nil {
+			return err
+		}
+		e.acts.committed()
+		return nil
+	}
 	tx, err := e.store.Begin(ctx)
 	if err != nil {
 		return err

@@ -89,7 +89,7 @@ type InfoRequest struct {
 // StepRequest is an approval step; values are case-insensitive.
 type StepRequest struct {
 	_                     struct{} `additionalProperties:"true"`
-	ApprovalType          string   `json:"approval_type" enum:"user,role,self-approved,USER,ROLE,SELF"`
+	ApprovalType          string   `json:"approval_type" doc:"user, role or self-approved (case-insensitive)."`
 	ApprovalUser          *FlexID  `json:"approval_user,omitempty"`
 	UserRole              *FlexID  `json:"user_role,omitempty"`
 	RoleSelectionStrategy string   `json:"role_selection_strategy,omitempty" doc:"anyone (default), consensus, round_robin, quorum."`

@@ -57,11 +57,13 @@ type Options struct {
 	// CleanupInstances is the finished-instance count cleaned up.
 	// Defaults to 100,000.
 	CleanupInstances int
-	// ActionsAfter starts the action workers only once the decisions are
-	// done (the drain is then timed alone), to tell a decision's own cost
-	// from the delivery's. By default they run during the decisions, as
-	// in flowgate serve.
-	ActionsAfter bool
+	// ActionsDuring runs the action workers while the decisions are made,
+	// as flowgate serve does, so that delivery (e-mail rendering, SMTP,
+	// HTTP, the reads of each run) shares the machine with them. By
+	// default the workers start once the decisions are done and the
+	// delivery is timed on its own (drain_sec, actions_per_sec): a
+	// decision's cost includes writing its action runs, not running them.
+	ActionsDuring bool
 	// Keep leaves the databases in place.
 	Keep bool
 	// Log receives progress lines; nil discards them.
@@ -167,7 +169,7 @@ func Run(ctx context.Context, o *Options, emit func(*Result) error) error {
 						}
 						continue
 					}
-					res, extra, err := runDecisions(ctx, t, sc, mode, clients, n, o.ActionsAfter, logf)
+					res, extra, err := runDecisions(ctx, t, sc, mode, clients, n, o.ActionsDuring, logf)
 					if err != nil {
 						return fmt.Errorf("%s on %s (%s, %d clients): %w", sc.name, t, mode, clients, err)
 					}
@@ -233,4 +235,39 @@ func runIdealOnly(ctx context.Context, t Target, clients, n int, logf func(strin
 		return nil, err
 	}
 	return idealResult(d, t, clients, n, a, b), nil
+}
+
+// Measure runs one measurement and returns its lines: what flowgate bench
+// prints for it. n is the instance count (purchase-4, consensus, ideal,
+// cleanup) or the open-task count (inbox, timed with samples reads of
+// each kind). Go benchmarks and tests use it with small counts.
+func Measure(ctx context.Context, t Target, scenario, mode string, clients, n, samples int) ([]*Result, error) {
+	nolog := func(string, ...any) {}
+	switch scenario {
+	case ScenarioPurchase, ScenarioConsensus:
+		sc := purchase4
+		if scenario == ScenarioConsensus {
+			sc = consensus
+		}
+		res, extra, err := runDecisions(ctx, t, sc, mode, clients, n, false, nolog)
+		if err != nil {
+			return nil, err
+		}
+		return append([]*Result{res}, extra...), nil
+	case ScenarioIdeal:
+		res, err := runIdealOnly(ctx, t, clients, n, nolog)
+		if err != nil {
+			return nil, err
+		}
+		return []*Result{res}, nil
+	case ScenarioInbox:
+		return runInbox(ctx, t, mode, []int{n}, samples, nolog)
+	case ScenarioCleanup:
+		res, err := runCleanup(ctx, t, n, nolog)
+		if err != nil {
+			return nil, err
+		}
+		return []*Result{res}, nil
+	}
+	return nil, fmt.Errorf("bench: unknown scenario %q", scenario)
 }

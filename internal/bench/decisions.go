@@ -123,7 +123,7 @@ var consensus = decisionScenario{
 // clients at once with the action workers delivering to the local sinks,
 // the ideal engine again. The rate counts the accepted decisions; the
 // actions are drained before the database is measured.
-func runDecisions(ctx context.Context, t Target, sc decisionScenario, mode string, clients, n int, actionsAfter bool, logf func(string, ...any)) (*Result, []*Result, error) {
+func runDecisions(ctx context.Context, t Target, sc decisionScenario, mode string, clients, n int, actionsDuring bool, logf func(string, ...any)) (*Result, []*Result, error) {
 	began := time.Now()
 	d, err := t.open(ctx, sc.name)
 	if err != nil {
@@ -164,7 +164,7 @@ func runDecisions(ctx context.Context, t Target, sc decisionScenario, mode strin
 	if err != nil {
 		return nil, nil, err
 	}
-	if !actionsAfter {
+	if actionsDuring {
 		if err := r.e.StartWorkers(ctx); err != nil {
 			return nil, nil, err
 		}
@@ -215,17 +215,19 @@ func runDecisions(ctx context.Context, t Target, sc decisionScenario, mode strin
 	}
 	lat.fill(res)
 	t2 := time.Now()
-	if actionsAfter {
-		if err := r.e.StartWorkers(ctx); err != nil {
-			return nil, nil, err
-		}
-		res.Note = "actions delivered after the decisions"
+	if actionsDuring {
+		res.Note = "actions delivered during the decisions"
+	} else if err := r.e.StartWorkers(ctx); err != nil {
+		return nil, nil, err
 	}
 	delivered, note, err := drain(ctx, r)
 	if err != nil {
 		return nil, nil, err
 	}
 	res.DrainSec, res.Actions = time.Since(t2).Seconds(), delivered
+	if !actionsDuring {
+		res.ActionsPerSec = rate(delivered, time.Since(t2))
+	}
 	if note != "" {
 		res.Note = strings.TrimPrefix(res.Note+"; "+note, "; ")
 	}

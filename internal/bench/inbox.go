@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"time"
 
@@ -204,6 +205,9 @@ func (ii *idealInbox) close() {
 // timeReads times samples reads of each kind and returns their latencies
 // and rates. Needs-action checks pick random subjects among instances.
 func timeReads(ctx context.Context, rd inboxReader, samples, instances int, seed uint64) (pages, checks *latencies, pageRate, checkRate float64, err error) {
+	// Start each timed series from a clean heap, so that one pays no
+	// collection owed by the seeding or the series before it.
+	runtime.GC()
 	rng := rand.New(rand.NewPCG(seed, 7))
 	pages, checks = &latencies{}, &latencies{}
 	var pd, cd []time.Duration

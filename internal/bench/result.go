@@ -56,9 +56,11 @@ type Result struct {
 	IdealBytes           float64 `json:"ideal_bytes_per_instance"`
 	// Actions counts the action runs delivered (e-mails to the SMTP sink,
 	// webhooks to the HTTP sink); DrainSec is how long after the last
-	// decision the workers took to finish them.
-	Actions  int     `json:"actions,omitempty"`
-	DrainSec float64 `json:"drain_sec,omitempty"`
+	// decision the workers took to finish them, and ActionsPerSec their
+	// rate when they ran alone (the default; see Options.ActionsDuring).
+	Actions       int     `json:"actions,omitempty"`
+	DrainSec      float64 `json:"drain_sec,omitempty"`
+	ActionsPerSec float64 `json:"actions_per_sec,omitempty"`
 	// Conflicts counts refused concurrent decisions (consensus: the
 	// approvers a 3-of-5 quorum no longer needs).
 	Conflicts int     `json:"conflicts,omitempty"`
@@ -81,7 +83,7 @@ func (r *Result) tidy() {
 	r.AllocsPerDecision = round(r.AllocsPerDecision, 0)
 	r.PeakRSSMB = round(r.PeakRSSMB, 1)
 	r.Ratio = round(r.Ratio, 3)
-	r.DrainSec, r.Elapsed = round(r.DrainSec, 2), round(r.Elapsed, 2)
+	r.DrainSec, r.Elapsed, r.ActionsPerSec = round(r.DrainSec, 2), round(r.Elapsed, 2), round(r.ActionsPerSec, 0)
 }
 
 // Printer writes results as they come: JSON lines, or a table printed at

@@ -25,7 +25,7 @@ type benchCmd struct {
 	InboxSamples       int      `help:"Timed reads of each kind per inbox size." default:"2000"`
 	CleanupInstances   int      `help:"Finished instances the cleanup deletes." default:"100000"`
 	Dir                string   `help:"Directory of the SQLite files (default: the system's temporary directory)." type:"path"`
-	ActionsAfter       bool     `help:"Start the action workers only after the decisions (to time a decision without delivery next to it)."`
+	ActionsDuring      bool     `help:"Run the action workers during the decisions, as serve does (default: after them, delivery timed on its own)."`
 	Keep               bool     `help:"Keep the databases (SQLite files, PostgreSQL schemas)."`
 	CPUProfile         string   `name:"cpuprofile" help:"Write a CPU profile of the whole run to this file (go tool pprof)." type:"path"`
 	Quiet              bool     `help:"No progress lines on stderr."`
@@ -36,7 +36,7 @@ func (c *benchCmd) Run(env *Env) error {
 		Dir: c.Dir, Syncs: c.Sync, Scenarios: c.Scenario, Modes: c.Mode, Clients: c.Clients,
 		Instances: c.Instances, ConsensusInstances: c.ConsensusInstances, InboxTasks: c.InboxTasks,
 		InboxSamples: c.InboxSamples, CleanupInstances: c.CleanupInstances, Keep: c.Keep,
-		ActionsAfter: c.ActionsAfter,
+		ActionsDuring: c.ActionsDuring,
 	}
 	if db := env.Global.DB; strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
 		o.DB = db

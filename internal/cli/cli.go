@@ -19,6 +19,7 @@ import (
 type Globals struct {
 	DB     string `help:"Database: a SQLite file path, or a postgres:// URL." default:"./flowgate.db" env:"FLOWGATE_DB"`
 	Tenant string `help:"Tenant the command works in." default:"default" env:"FLOWGATE_TENANT"`
+	Config string `help:"YAML configuration file (see docs/configuration.md); flags and FLOWGATE_* variables override it." env:"FLOWGATE_CONFIG"`
 }
 
 // Env is what a command runs with.
@@ -27,6 +28,8 @@ type Env struct {
 	Out    io.Writer
 	Err    io.Writer
 	Global *Globals
+	// Config is the configuration file (empty when none is given).
+	Config *loadedConfig
 }
 
 type root struct {
@@ -40,6 +43,7 @@ type root struct {
 	Key      keyCmd      `cmd:"" help:"Create, list and revoke API keys."`
 	Dir      dirCmd      `cmd:"" name:"directory" help:"Import users, roles and forms from a file."`
 	Version  versionCmd  `cmd:"" help:"Print the version."`
+	Config_  configCmd   `cmd:"" name:"config" help:"Check the configuration."`
 	Cleanup  cleanupCmd  `cmd:"" help:"Delete finished instances older than N days, or print statistics (--stats)."`
 	Bench    benchCmd    `cmd:"" help:"Measure decisions, inbox reads and cleanup against the ideal engine on fresh databases."`
 }
@@ -48,7 +52,13 @@ type root struct {
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var r root
 	exit := -1
+	lc, err := loadConfig(configPath(args))
+	if err != nil {
+		fmt.Fprintln(stderr, "flowgate:", err)
+		return 1
+	}
 	parser, err := kong.New(&r,
+		kong.Resolvers(lc.resolver()),
 		kong.Name("flowgate"),
 		kong.Description("Flowgate: database-defined approval workflows."),
 		kong.Writers(stdout, stderr),
@@ -67,7 +77,11 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "flowgate:", err)
 		return 2
 	}
-	env := &Env{Ctx: ctx, Out: stdout, Err: stderr, Global: &r.Globals}
+	env := &Env{Ctx: ctx, Out: stdout, Err: stderr, Global: &r.Globals, Config: lc}
+	if len(lc.Problems) > 0 && kctx.Command() != "config check" {
+		printError(stderr, problemsError(lc.Path, lc.Problems))
+		return 1
+	}
 	if err := kctx.Run(env); err != nil {
 		printError(stderr, err)
 		return 1

@@ -15,28 +15,35 @@ import (
 )
 
 type serveCmd struct {
-	Addr            string        `help:"Address to listen on (port 0 picks a free one)." default:"127.0.0.1:8080" env:"FLOWGATE_ADDR"`
-	Demo            bool          `help:"Seed an empty database with a demo tenant, users, the README's Purchase Request workflow and a few requests; print one API key per demo user."`
-	MaxBodyBytes    int64         `help:"Request body cap in bytes." default:"1048576" env:"FLOWGATE_MAX_BODY_BYTES"`
-	RateLimit       float64       `help:"Requests a second per key (0: no limit)." default:"0" env:"FLOWGATE_RATE_LIMIT"`
-	RateBurst       int           `help:"Burst of the rate limit (default: the rate, rounded up)." env:"FLOWGATE_RATE_BURST"`
-	OIDCIssuer      string        `name:"oidc-issuer" help:"Also accept OIDC ID tokens of this issuer." env:"FLOWGATE_OIDC_ISSUER"`
-	OIDCAudience    string        `name:"oidc-audience" help:"The client id OIDC tokens must be issued to." env:"FLOWGATE_OIDC_AUDIENCE"`
-	OIDCTenant      string        `name:"oidc-tenant" help:"Tenant whose users OIDC tokens map to (default: --tenant)." env:"FLOWGATE_OIDC_TENANT"`
-	NoWorkers       bool          `help:"Do not run the action workers in this process."`
-	ShutdownTimeout time.Duration `help:"On SIGTERM, how long in-flight requests and actions may take to finish." default:"30s"`
+	// serviceFlags (config.go) holds the settings a configuration file
+	// can also set: listen address, limits, OIDC, logs, e-mail, …
+	serviceFlags `embed:""`
+	Demo         bool `help:"Seed an empty database with a demo tenant, users, the README's Purchase Request workflow and a few requests; print one API key per demo user."`
+	NoWorkers    bool `help:"Do not run the action workers in this process."`
 }
 
 func (c *serveCmd) Run(env *Env) error {
 	ctx := env.Ctx
-	logger := slog.New(slog.NewTextHandler(env.Err, nil))
-	s, err := sqlstore.Open(ctx, env.Global.DB, &sqlstore.Options{Logger: logger})
+	cfg := effective(env.Global, &c.serviceFlags, env.Config)
+	if ps := cfg.check(); len(ps) > 0 {
+		return problemsError(env.Config.Path, ps)
+	}
+	logger := newLogger(env.Err, &c.serviceFlags)
+	s, err := sqlstore.Open(ctx, env.Global.DB, &sqlstore.Options{Logger: logger, NoMigrate: c.NoMigrate})
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	e, err := flowgate.New(ctx, s, &flowgate.Config{Logger: logger})
+	if c.NoMigrate {
+		if err := refusePending(ctx, s); err != nil {
+			return err
+		}
+	}
+	e, err := flowgate.New(ctx, s, engineConfig(cfg, logger))
 	if err != nil {
+		return err
+	}
+	if err := applySubjectTypes(env, e, cfg); err != nil {
 		return err
 	}
 	var keys []demoKey

@@ -241,10 +241,23 @@ func (d *Dispatcher) loop(ctx context.Context) {
 			return
 		case <-ticker.C:
 		case <-d.wake:
+			// Under load commits follow each other a millisecond apart:
+			// let a few more land, so that one claim (a write, on SQLite
+			// the single writer's) takes the runs of many commands.
+			select {
+			case <-ctx.Done():
+				return
+			case <-d.stop:
+				return
+			case <-time.After(wakeLinger):
+			}
 		case <-freed:
 		}
 	}
 }
+
+// wakeLinger is how long a woken dispatcher waits before it claims.
+const wakeLinger = 10 * time.Millisecond
 
 // claimAll claims and starts runs until no run is due or every worker is
 // busy; it reports the latter.
@@ -376,6 +389,8 @@ func (d *Dispatcher) record(ctx context.Context) {
 		}
 		timer.Stop()
 		d.write(ctx, batch)
+		// A recorded outcome may release the next run of its event.
+		d.Wake()
 	}
 }
 

@@ -75,9 +75,8 @@ type Store struct {
 	// reader serves reads outside a transaction; on PostgreSQL it is writer.
 	reader *sql.DB
 	opts   *Options
-	// wcache and rcache hold the prepared statements of SQLite's writer
-	// and read pool (nil on PostgreSQL; see stmtCache).
-	wcache, rcache *stmtCache
+	// ckpt checkpoints SQLite's log in the background (nil on PostgreSQL).
+	ckpt *checkpointer
 }
 
 var _ store.Store = (*Store)(nil)
@@ -103,10 +102,6 @@ func Open(ctx context.Context, dsn string, opts *Options) (*Store, error) {
 		return nil, err
 	}
 	s.executor = &executor{read: s.reader, write: s.writer, begin: s.beginTx, dialect: d, now: o.Now}
-	if d == sqliteDialect {
-		s.wcache, s.rcache = newStmtCache(s.writer), newStmtCache(s.reader)
-		s.executor.read, s.executor.write = cachedDB{s.rcache}, cachedDB{s.wcache}
-	}
 	if !o.NoMigrate {
 		if err := s.Migrate(ctx); err != nil {
 			_ = s.Close()
@@ -139,9 +134,16 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 	}
 	// busy_timeout comes first: setting journal_mode may itself wait for
 	// another process (a CLI migrate next to a server).
-	common := []string{"busy_timeout(10000)"}
+	// mmap_size lets connections read the database file through a memory
+	// map instead of a read system call per page: the readers' caches are
+	// invalidated at every checkpoint, and re-reading pages with pread cost
+	// more than the queries themselves.
+	common := []string{"busy_timeout(10000)", "mmap_size(268435456)"}
+	// temp_store(MEMORY) keeps statement and savepoint journals (group
+	// commit runs each command in a savepoint) off the disk.
 	writer, err := openSQLiteDB(ctx, path, append(common,
-		"journal_mode(WAL)", "synchronous("+s.opts.Synchronous+")", "foreign_keys(ON)"), "immediate")
+		"journal_mode(WAL)", "synchronous("+s.opts.Synchronous+")", "foreign_keys(ON)", "temp_store(MEMORY)",
+		fmt.Sprintf("wal_autocheckpoint(%d)", writerAutocheckpoint)), "immediate")
 	if err != nil {
 		return err
 	}
@@ -156,7 +158,13 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 	}
 	reader.SetMaxOpenConns(s.opts.ReadConns)
 	reader.SetMaxIdleConns(s.opts.ReadConns)
-	s.writer, s.reader = writer, reader
+	ckpt, err := startCheckpointer(ctx, path, s.opts.Synchronous)
+	if err != nil {
+		_ = writer.Close()
+		_ = reader.Close()
+		return err
+	}
+	s.writer, s.reader, s.ckpt = writer, reader, ckpt
 	return nil
 }
 
@@ -171,10 +179,11 @@ func openSQLiteDB(ctx context.Context, path string, pragmas []string, txlock str
 	if strings.Contains(path, "?") {
 		sep = "&"
 	}
-	db, err := sql.Open(sqliteDialect.driver, path+sep+q.Encode())
+	conn, err := newCachingConnector(path + sep + q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open sqlite %s: %w", path, err)
 	}
+	db := sql.OpenDB(conn)
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("sqlstore: open sqlite %s: %w", path, err)
@@ -190,11 +199,7 @@ func (s *Store) Begin(ctx context.Context) (store.Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: begin: %w", err)
 	}
-	x := s.txExecutor(tx)
-	if s.wcache != nil {
-		x.read, x.write = cachedTx{tx, s.wcache}, cachedTx{tx, s.wcache}
-	}
-	return &Tx{executor: x, tx: tx}, nil
+	return &Tx{executor: s.txExecutor(tx), tx: tx}, nil
 }
 
 func (s *Store) beginTx(ctx context.Context) (*sql.Tx, error) {
@@ -221,12 +226,11 @@ func (s *Store) Dialect() string { return s.dialect.name }
 
 // Close closes both pools.
 func (s *Store) Close() error {
-	for _, c := range []*stmtCache{s.wcache, s.rcache} {
-		if c != nil {
-			c.close()
-		}
+	var err error
+	if s.ckpt != nil {
+		err = s.ckpt.close()
 	}
-	err := s.writer.Close()
+	err = errors.Join(err, s.writer.Close())
 	if s.reader != s.writer {
 		err = errors.Join(err, s.reader.Close())
 	}
@@ -251,9 +255,6 @@ func (t *Tx) Rollback() error { return t.tx.Rollback() }
 // on the Store itself. The engine hands it to Config.OnSubjectStatus so a
 // host's own writes commit with the decision.
 func (e *executor) SQLTx() *sql.Tx {
-	if ct, ok := e.write.(cachedTx); ok {
-		return ct.tx
-	}
 	tx, _ := e.write.(*sql.Tx)
 	return tx
 }

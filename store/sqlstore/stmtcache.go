@@ -2,120 +2,172 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"sync"
+	"database/sql/driver"
+
+	"modernc.org/sqlite"
 )
 
-// stmtCache keeps one prepared statement per distinct query text of a
-// SQLite pool. The modernc driver parses and plans a statement on every
-// call made without one, which cost about a fifth of a decision's CPU;
-// with the cache a query is prepared once per connection and then only
-// bound and stepped. PostgreSQL needs none: pgx caches prepared
-// statements per connection itself.
+// SQLite connections keep one prepared statement per distinct query text.
+// The modernc driver parses and plans a statement on every call made
+// without one, which cost about a fifth of a decision's CPU; with the
+// cache a query is prepared once per connection, then only bound and
+// stepped. The cache lives in the driver connection, so it serves the
+// pool, transactions (the writer's only connection included) and
+// callers' transactions alike, with no statement handle to share.
+// PostgreSQL needs none: pgx caches prepared statements per connection.
 //
-// The cache is bounded: queries longer than maxCachedQuery (long IN
-// lists) and queries beyond maxCachedStmts distinct texts run unprepared.
-type stmtCache struct {
-	db *sql.DB
-	mu sync.RWMutex
-	m  map[string]*sql.Stmt
-}
-
+// Queries longer than maxCachedQuery (long IN lists) and queries beyond
+// maxCachedStmts distinct texts per connection run unprepared.
 const (
-	maxCachedStmts = 512
+	maxCachedStmts = 256
 	maxCachedQuery = 4096
 )
 
-func newStmtCache(db *sql.DB) *stmtCache { return &stmtCache{db: db, m: map[string]*sql.Stmt{}} }
+// sqliteConn is what database/sql uses of a modernc connection.
+type sqliteConn interface {
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
 
-// stmt returns the prepared statement of query, or nil when the query is
-// not cached (the caller then runs it unprepared).
-func (c *stmtCache) stmt(ctx context.Context, query string) *sql.Stmt {
-	if len(query) > maxCachedQuery {
-		return nil
-	}
-	c.mu.RLock()
-	s, ok := c.m[query]
-	full := len(c.m) >= maxCachedStmts
-	c.mu.RUnlock()
-	if ok || full {
-		return s
-	}
-	s, err := c.db.PrepareContext(ctx, query)
+// cachingConnector opens modernc connections wrapped in cachingConn.
+type cachingConnector struct{ driver.Connector }
+
+// newCachingConnector returns the connector of a SQLite DSN.
+func newCachingConnector(dsn string) (driver.Connector, error) {
+	c, err := sqlite.NewConnector(dsn)
 	if err != nil {
-		// Let the unprepared call report the error (or succeed: a
-		// statement may fail to prepare only for a lost connection).
-		return nil
+		return nil, err
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if prev, ok := c.m[query]; ok {
-		_ = s.Close()
-		return prev
-	}
-	c.m[query] = s
-	return s
+	return cachingConnector{c}, nil
 }
 
-// close closes every cached statement.
-func (c *stmtCache) close() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for q, s := range c.m {
-		_ = s.Close()
-		delete(c.m, q)
+func (c cachingConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
 	}
+	sc, ok := conn.(sqliteConn)
+	if !ok {
+		return conn, nil
+	}
+	return &cachingConn{sqliteConn: sc, stmts: map[string]*cachedStmt{}}, nil
 }
 
-// cachedDB runs queries on the pool through the cache.
-type cachedDB struct{ c *stmtCache }
-
-func (d cachedDB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if s := d.c.stmt(ctx, query); s != nil {
-		return s.ExecContext(ctx, args...)
-	}
-	return d.c.db.ExecContext(ctx, query, args...)
+// cachingConn is a connection with its statement cache. database/sql
+// never uses a connection from two goroutines at once, so the map needs
+// no lock.
+type cachingConn struct {
+	sqliteConn
+	stmts map[string]*cachedStmt
 }
 
-func (d cachedDB) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if s := d.c.stmt(ctx, query); s != nil {
-		return s.QueryContext(ctx, args...)
+type cachedStmt struct {
+	s interface {
+		driver.Stmt
+		driver.StmtExecContext
+		driver.StmtQueryContext
 	}
-	return d.c.db.QueryContext(ctx, query, args...)
+	// busy is set while rows of the statement are open: a second use
+	// meanwhile (a query nested in a loop over the first) runs
+	// unprepared.
+	busy bool
 }
 
-func (d cachedDB) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if s := d.c.stmt(ctx, query); s != nil {
-		return s.QueryRowContext(ctx, args...)
+// stmt returns the cached statement of query, preparing it on a miss; nil
+// when the query is not to be cached or is in use.
+func (c *cachingConn) stmt(ctx context.Context, query string) (*cachedStmt, error) {
+	if cs, ok := c.stmts[query]; ok {
+		if cs.busy {
+			return nil, nil
+		}
+		return cs, nil
 	}
-	return d.c.db.QueryRowContext(ctx, query, args...)
+	if len(query) > maxCachedQuery || len(c.stmts) >= maxCachedStmts {
+		return nil, nil
+	}
+	st, err := c.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	s, ok := st.(interface {
+		driver.Stmt
+		driver.StmtExecContext
+		driver.StmtQueryContext
+	})
+	if !ok {
+		_ = st.Close()
+		return nil, nil
+	}
+	cs := &cachedStmt{s: s}
+	c.stmts[query] = cs
+	return cs, nil
 }
 
-// cachedTx runs queries in a transaction begun on the cache's pool,
-// through the pool's statements (Tx.StmtContext reuses the statement
-// already prepared on the transaction's connection).
-type cachedTx struct {
-	tx *sql.Tx
-	c  *stmtCache
+func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	cs, err := c.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if cs == nil {
+		return c.sqliteConn.ExecContext(ctx, query, args)
+	}
+	return cs.s.ExecContext(ctx, args)
 }
 
-func (t cachedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if s := t.c.stmt(ctx, query); s != nil {
-		return t.tx.StmtContext(ctx, s).ExecContext(ctx, args...)
+func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	cs, err := c.stmt(ctx, query)
+	if err != nil {
+		return nil, err
 	}
-	return t.tx.ExecContext(ctx, query, args...)
+	if cs == nil {
+		return c.sqliteConn.QueryContext(ctx, query, args)
+	}
+	rows, err := cs.s.QueryContext(ctx, args)
+	if err != nil {
+		return nil, err
+	}
+	sr, ok := rows.(sqliteRows)
+	if !ok {
+		return rows, nil // not expected: modernc's rows have every method
+	}
+	cs.busy = true
+	return &cachedRows{sqliteRows: sr, cs: cs}, nil
 }
 
-func (t cachedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if s := t.c.stmt(ctx, query); s != nil {
-		return t.tx.StmtContext(ctx, s).QueryContext(ctx, args...)
+// Close finalizes the cached statements, then closes the connection.
+func (c *cachingConn) Close() error {
+	for q, cs := range c.stmts {
+		_ = cs.s.Close()
+		delete(c.stmts, q)
 	}
-	return t.tx.QueryContext(ctx, query, args...)
+	return c.sqliteConn.Close()
 }
 
-func (t cachedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if s := t.c.stmt(ctx, query); s != nil {
-		return t.tx.StmtContext(ctx, s).QueryRowContext(ctx, args...)
-	}
-	return t.tx.QueryRowContext(ctx, query, args...)
+// sqliteRows is what database/sql uses of modernc's rows.
+type sqliteRows interface {
+	driver.Rows
+	driver.RowsColumnTypeDatabaseTypeName
+	driver.RowsColumnTypeLength
+	driver.RowsColumnTypeNullable
+	driver.RowsColumnTypePrecisionScale
+	driver.RowsColumnTypeScanType
+}
+
+// cachedRows frees its statement for reuse when closed (modernc resets a
+// prepared statement's rows on Close rather than finalizing them).
+type cachedRows struct {
+	sqliteRows
+	cs *cachedStmt
+}
+
+func (r *cachedRows) Close() error {
+	err := r.sqliteRows.Close()
+	r.cs.busy = false
+	return err
 }
