@@ -61,28 +61,7 @@ func (e *Engine) attach(ctx context.Context, tx *sql.Tx, tenantID string, p *Att
 	}
 	key := idemKey{tenant: tenantID, user: p.Actor, key: p.IdempotencyKey}
 	hash := key.requestHash("attach", "", p)
-	if v, done, err := e.idempotentReplay(ctx, key, hash); done || err != nil {
-		return v, err
-	}
-	var view *InstanceView
-	err := e.inTx(ctx, tx, func(x store.Executor) error {
-		r := e.newRun(ctx, x, tenantID, p.Actor)
-		if err := r.attach(p); err != nil {
-			return err
-		}
-		if err := r.write(); err != nil {
-			return err
-		}
-		view = r.view()
-		return e.idempotentStore(ctx, x, key, hash, r.inst.ID, view)
-	})
-	if err != nil {
-		if v, done, rerr := e.idempotentRace(ctx, err, key, hash); done {
-			return v, rerr
-		}
-		return nil, err
-	}
-	return view, nil
+	return e.command(ctx, tx, tenantID, p.Actor, key, hash, func(r *run) error { return r.attach(p) })
 }
 
 func checkAttachInput(p *AttachParams) error {
@@ -263,12 +242,7 @@ func (e *Engine) startInstance(ctx context.Context, tx *sql.Tx, tenantID, instan
 	}
 	key := idemKey{tenant: tenantID, user: actor, key: opts.IdempotencyKey}
 	hash := key.requestHash("start", instanceID, opts.IfVersion)
-	if v, done, err := e.idempotentReplay(ctx, key, hash); done || err != nil {
-		return v, err
-	}
-	var view *InstanceView
-	err := e.inTx(ctx, tx, func(x store.Executor) error {
-		r := e.newRun(ctx, x, tenantID, actor)
+	return e.command(ctx, tx, tenantID, actor, key, hash, func(r *run) error {
 		if err := r.load(instanceID); err != nil {
 			return err
 		}
@@ -283,20 +257,6 @@ func (e *Engine) startInstance(ctx context.Context, tx *sql.Tx, tenantID, instan
 		if actor != r.inst.StartedBy {
 			return flowtype.Refuse(flowtype.CodeNotStarter, "Only the starter may start this workflow")
 		}
-		if err := r.start(); err != nil {
-			return err
-		}
-		if err := r.write(); err != nil {
-			return err
-		}
-		view = r.view()
-		return e.idempotentStore(ctx, x, key, hash, instanceID, view)
+		return r.start()
 	})
-	if err != nil {
-		if v, done, rerr := e.idempotentRace(ctx, err, key, hash); done {
-			return v, rerr
-		}
-		return nil, err
-	}
-	return view, nil
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/flowgate/flowgate/definition"
 	"github.com/flowgate/flowgate/flowtype"
-	"github.com/flowgate/flowgate/store"
 )
 
 // Action is a decision's kind, with the original's API values.
@@ -147,31 +146,12 @@ func (e *Engine) decide(ctx context.Context, tx *sql.Tx, tenantID, instanceID st
 	}
 	key := idemKey{tenant: tenantID, user: dd.Actor, key: dd.IdempotencyKey}
 	hash := key.requestHash("decide", instanceID, dd)
-	if v, done, err := e.idempotentReplay(ctx, key, hash); done || err != nil {
-		return v, err
-	}
-	var view *InstanceView
-	err = e.inTx(ctx, tx, func(x store.Executor) error {
-		r := e.newRun(ctx, x, tenantID, dd.Actor)
+	return e.command(ctx, tx, tenantID, dd.Actor, key, hash, func(r *run) error {
 		if err := r.load(instanceID); err != nil {
 			return err
 		}
-		if err := r.judge(&dd); err != nil {
-			return err
-		}
-		if err := r.write(); err != nil {
-			return err
-		}
-		view = r.view()
-		return e.idempotentStore(ctx, x, key, hash, instanceID, view)
+		return r.judge(&dd)
 	})
-	if err != nil {
-		if v, done, rerr := e.idempotentRace(ctx, err, key, hash); done {
-			return v, rerr
-		}
-		return nil, err
-	}
-	return view, nil
 }
 
 func normalizeFormData(raw json.RawMessage) json.RawMessage {

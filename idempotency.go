@@ -3,6 +3,7 @@ package flowgate
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -83,4 +84,33 @@ func (e *Engine) idempotentRace(ctx context.Context, cause error, k idemKey, has
 		return nil, false, cause
 	}
 	return v, true, err
+}
+
+// command runs one state change: a repeated idempotency key is answered
+// from its record; otherwise apply judges the command on a fresh run in a
+// transaction, and the run's changes and the answer under the key are
+// written in that same transaction.
+func (e *Engine) command(ctx context.Context, tx *sql.Tx, tenantID, actor string, key idemKey, hash string, apply func(r *run) error) (*InstanceView, error) {
+	if v, done, err := e.idempotentReplay(ctx, key, hash); done || err != nil {
+		return v, err
+	}
+	var view *InstanceView
+	err := e.inTx(ctx, tx, func(x store.Executor) error {
+		r := e.newRun(ctx, x, tenantID, actor)
+		if err := apply(r); err != nil {
+			return err
+		}
+		if err := r.write(); err != nil {
+			return err
+		}
+		view = r.view()
+		return e.idempotentStore(ctx, x, key, hash, r.inst.ID, view)
+	})
+	if err != nil {
+		if v, done, rerr := e.idempotentRace(ctx, err, key, hash); done {
+			return v, rerr
+		}
+		return nil, err
+	}
+	return view, nil
 }
