@@ -30,16 +30,16 @@ type NodeRef struct {
 // (oldest first), its subject, its position and progress. Commands return
 // the view of the state they committed, with the events they wrote.
 type InstanceView struct {
-	Instance           *flowtype.Instance `json:"instance"`
-	Subject            *flowtype.Subject  `json:"subject"`
-	Tasks              []*flowtype.Task   `json:"tasks"`
-	WorkflowName       definition.Name    `json:"workflow_name"`
+	Instance           *flowtype.Instance  `json:"instance"`
+	Subject            *flowtype.Subject   `json:"subject"`
+	Tasks              []*flowtype.Task    `json:"tasks"`
+	WorkflowName       definition.Name     `json:"workflow_name"`
 	Strategy           definition.Strategy `json:"strategy"`
-	CurrentPipeline    *NodeRef           `json:"current_pipeline"`
-	CurrentStage       *NodeRef           `json:"current_stage"`
-	NextPipeline       *NodeRef           `json:"next_pipeline"`
-	NextStage          *NodeRef           `json:"next_stage"`
-	ProgressPercentage int                `json:"progress_percentage"`
+	CurrentPipeline    *NodeRef            `json:"current_pipeline"`
+	CurrentStage       *NodeRef            `json:"current_stage"`
+	NextPipeline       *NodeRef            `json:"next_pipeline"`
+	NextStage          *NodeRef            `json:"next_stage"`
+	ProgressPercentage int                 `json:"progress_percentage"`
 	// IsLastUnit is true while the current unit is the last one (the
 	// original's "Workflow Complete" as next stage).
 	IsLastUnit bool `json:"is_last_unit"`

@@ -12,6 +12,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Scenario names.
@@ -138,9 +139,10 @@ func Run(ctx context.Context, o *Options, emit func(*Result) error) error {
 	if err != nil {
 		return err
 	}
+	began := time.Now()
 	logf := func(format string, args ...any) {
 		if o.Log != nil {
-			fmt.Fprintf(o.Log, "bench: "+format+"\n", args...)
+			fmt.Fprintf(o.Log, "bench: %5.1fs "+format+"\n", append([]any{time.Since(began).Seconds()}, args...)...)
 		}
 	}
 	has := func(s string) bool { return slices.Contains(o.Scenarios, s) }

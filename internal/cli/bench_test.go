@@ -11,7 +11,7 @@ import (
 func TestBenchJSON(t *testing.T) {
 	t.Parallel()
 	code, out, errs := run(t, "bench", "--scenario", "all", "--json", "--quiet", "--sync", "NORMAL", "--dir", t.TempDir(),
-		"--clients", "2", "--instances", "10", "--consensus-instances", "3", "--inbox-tasks", "500",
+		"--clients", "2", "--instances", "10", "--consensus-instances", "3", "--inbox-tasks", "2000",
 		"--inbox-samples", "20", "--cleanup-instances", "100")
 	if code != 0 {
 		t.Fatalf("bench: exit %d: %s", code, errs)

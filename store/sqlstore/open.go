@@ -134,15 +134,15 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 	}
 	// busy_timeout comes first: setting journal_mode may itself wait for
 	// another process (a CLI migrate next to a server).
-	// mmap_size lets connections read the database file through a memory
-	// map instead of a read system call per page: the readers' caches are
-	// invalidated at every checkpoint, and re-reading pages with pread cost
-	// more than the queries themselves.
-	common := []string{"busy_timeout(10000)", "mmap_size(268435456)"}
+	common := []string{"busy_timeout(10000)"}
 	// temp_store(MEMORY) keeps statement and savepoint journals (group
-	// commit runs each command in a savepoint) off the disk.
+	// commit runs each command in a savepoint) off the disk. The writer's
+	// page cache is larger than SQLite's 2 MiB default: a command or a
+	// cleanup batch touches pages of a dozen tables and indexes, and each
+	// miss is a read system call.
 	writer, err := openSQLiteDB(ctx, path, append(common,
 		"journal_mode(WAL)", "synchronous("+s.opts.Synchronous+")", "foreign_keys(ON)", "temp_store(MEMORY)",
+		fmt.Sprintf("cache_size(%d)", writerCacheKiB),
 		fmt.Sprintf("wal_autocheckpoint(%d)", writerAutocheckpoint)), "immediate")
 	if err != nil {
 		return err
@@ -167,6 +167,10 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 	s.writer, s.reader, s.ckpt = writer, reader, ckpt
 	return nil
 }
+
+// writerCacheKiB is the SQLite writer's page cache, as cache_size takes
+// it (negative: KiB).
+const writerCacheKiB = -65536
 
 // openSQLiteDB opens path with the pragmas run, in order, on every new
 // connection.
