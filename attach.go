@@ -61,7 +61,20 @@ func (e *Engine) attach(ctx context.Context, tx *sql.Tx, tenantID string, p *Att
 	}
 	key := idemKey{tenant: tenantID, user: p.Actor, key: p.IdempotencyKey}
 	hash := key.requestHash("attach", "", p)
-	return e.command(ctx, tx, tenantID, p.Actor, key, hash, func(r *run) error { return r.attach(p) })
+	var cw *compiledWorkflow
+	v, err := e.command(ctx, tx, Command{Kind: CommandAttach}, tenantID, p.Actor, key, hash, func(r *run) error {
+		if err := r.attach(p); err != nil {
+			return err
+		}
+		cw = r.cw
+		return nil
+	})
+	if err == nil && tx == nil && cw != nil {
+		// The new instance pinned the version, and its transaction
+		// committed: from now on the version never changes.
+		e.defs.put(tenantID, v.Instance.WorkflowID, cw)
+	}
+	return v, err
 }
 
 func checkAttachInput(p *AttachParams) error {
@@ -242,7 +255,7 @@ func (e *Engine) startInstance(ctx context.Context, tx *sql.Tx, tenantID, instan
 	}
 	key := idemKey{tenant: tenantID, user: actor, key: opts.IdempotencyKey}
 	hash := key.requestHash("start", instanceID, opts.IfVersion)
-	return e.command(ctx, tx, tenantID, actor, key, hash, func(r *run) error {
+	return e.command(ctx, tx, Command{Kind: CommandStart, InstanceID: instanceID}, tenantID, actor, key, hash, func(r *run) error {
 		if err := r.load(instanceID); err != nil {
 			return err
 		}

@@ -81,6 +81,15 @@ func (c *defCache) get(tenantID, workflowID string, version int) (*compiledWorkf
 	return cw, ok
 }
 
+// put caches a version an instance pinned in a committed transaction.
+func (c *defCache) put(tenantID, workflowID string, cw *compiledWorkflow) {
+	c.mu.Lock()
+	if _, ok := c.m[defKey(tenantID, workflowID, cw.version)]; !ok {
+		c.m[defKey(tenantID, workflowID, cw.version)] = cw
+	}
+	c.mu.Unlock()
+}
+
 // pinned returns the compiled version, reading it through x on a miss. Call
 // it only for a version an instance pins (or is pinning in x's transaction).
 func (c *defCache) pinned(ctx context.Context, x store.Executor, tenantID, workflowID string, version int) (*compiledWorkflow, error) {

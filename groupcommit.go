@@ -34,7 +34,7 @@ type committer struct {
 
 // maxBatch bounds the commands of one transaction, and so the wait of the
 // last one.
-const maxBatch = 8
+const maxBatch = 64
 
 type commitReq struct {
 	ctx  context.Context

@@ -201,14 +201,37 @@ func Run(ctx context.Context, o *Options, emit func(*Result) error) error {
 				}
 			}
 		}
-		if has(ScenarioCleanup) {
-			res, err := runCleanup(ctx, t, o.CleanupInstances, logf)
-			if err != nil {
+	}
+	if has(ScenarioCleanup) {
+		return cleanupAll(ctx, o.Targets(), o.CleanupInstances, emit, logf)
+	}
+	return nil
+}
+
+// cleanupAll measures the cleanup on every target, seeding SQLite once.
+func cleanupAll(ctx context.Context, targets []Target, n int, emit func(*Result) error, logf func(string, ...any)) error {
+	var seed *cleanupSeed
+	defer func() {
+		if seed != nil {
+			seed.drop()
+		}
+	}()
+	for _, t := range targets {
+		if seed == nil || t.Dialect == "postgres" {
+			if seed != nil {
+				seed.drop()
+			}
+			var err error
+			if seed, err = seedCleanup(ctx, t, n, logf); err != nil {
 				return fmt.Errorf("cleanup on %s: %w", t, err)
 			}
-			if err := emit(res); err != nil {
-				return err
-			}
+		}
+		res, err := runCleanup(ctx, t, seed, logf)
+		if err != nil {
+			return fmt.Errorf("cleanup on %s: %w", t, err)
+		}
+		if err := emit(res); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -265,11 +288,9 @@ func Measure(ctx context.Context, t Target, scenario, mode string, clients, n, s
 	case ScenarioInbox:
 		return runInbox(ctx, t, mode, []int{n}, samples, nolog)
 	case ScenarioCleanup:
-		res, err := runCleanup(ctx, t, n, nolog)
-		if err != nil {
-			return nil, err
-		}
-		return []*Result{res}, nil
+		var out []*Result
+		err := cleanupAll(ctx, []Target{t}, n, func(r *Result) error { out = append(out, r); return nil }, nolog)
+		return out, err
 	}
 	return nil, fmt.Errorf("bench: unknown scenario %q", scenario)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -30,20 +32,32 @@ var cloneTables = []struct {
 	{"action_runs", []string{"id", "instance_id", "run_key"}},
 }
 
-// runCleanup measures Cleanup on n finished purchase-4 instances with
-// their history and delivered action runs. The engine completes a few
-// instances; their rows are then copied in SQL (new ids, same shapes and
-// sizes) up to n, because running n instances through the engine would
-// take most of the run's time budget. The ideal engine deletes the same
-// count of its own finished instances (an instance row and four event
-// rows each) in the same batches.
-func runCleanup(ctx context.Context, t Target, n int, logf func(string, ...any)) (*Result, error) {
-	began := time.Now()
+// cleanupSeed is a database holding n finished purchase-4 instances,
+// ready to be measured: a SQLite file to copy for each synchronous
+// setting, or a PostgreSQL schema measured in place.
+type cleanupSeed struct {
+	d     *database // open (PostgreSQL), or nil once closed (SQLite)
+	path  string    // SQLite: the seeded file
+	total int
+}
+
+// seedCleanup prepares n finished purchase-4 instances with their history
+// and delivered action runs. The engine completes a few instances; their
+// rows are then copied in SQL (new ids, same shapes and sizes) up to n,
+// because running n instances through the engine would take most of the
+// run's time budget. A SQLite seed is copied as a file for each setting
+// measured, so it is made once per run.
+func seedCleanup(ctx context.Context, t Target, n int, logf func(string, ...any)) (*cleanupSeed, error) {
 	d, err := t.open(ctx, "cleanup")
 	if err != nil {
 		return nil, err
 	}
-	defer d.close()
+	ok := false
+	defer func() {
+		if !ok {
+			_ = d.close()
+		}
+	}()
 	r, err := newRig(ctx, d)
 	if err != nil {
 		return nil, err
@@ -53,11 +67,6 @@ func runCleanup(ctx context.Context, t Target, n int, logf func(string, ...any))
 	if err != nil {
 		return nil, err
 	}
-	id, err := newIdeal(ctx, d.store.DB(), d.dialect())
-	if err != nil {
-		return nil, err
-	}
-	defer id.close()
 	logf("cleanup %s: %d template instances through the engine", t, cleanupTemplates)
 	if err := r.e.StartWorkers(ctx); err != nil {
 		return nil, err
@@ -86,7 +95,87 @@ func runCleanup(ctx context.Context, t Target, n int, logf func(string, ...any))
 	if err := cloneInstances(ctx, d, copies-1); err != nil {
 		return nil, err
 	}
-	total := copies * cleanupTemplates
+	seed := &cleanupSeed{total: copies * cleanupTemplates}
+	ok = true
+	if d.dialect() == "postgres" {
+		seed.d = d
+		return seed, nil
+	}
+	if _, err := d.bytes(ctx, false); err != nil { // checkpoints the log into the file
+		return nil, err
+	}
+	seed.path = d.dsn
+	if err := d.store.Close(); err != nil {
+		return nil, err
+	}
+	return seed, nil
+}
+
+// drop removes the seed.
+func (s *cleanupSeed) drop() {
+	if s.d != nil {
+		_ = s.d.close()
+		return
+	}
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		_ = os.Remove(s.path + suffix)
+	}
+}
+
+// open returns a database holding the seed for target t: the seed itself
+// on PostgreSQL, a copy of its file on SQLite.
+func (s *cleanupSeed) open(ctx context.Context, t Target) (*database, error) {
+	if s.d != nil {
+		return s.d, nil
+	}
+	d, err := t.fresh(ctx, "cleanup", func(path string) error { return copyFile(s.path, path) })
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		_ = out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// runCleanup measures Cleanup on the seed's finished instances, on target
+// t. The ideal engine deletes the same count of its own finished
+// instances (an instance row and four event rows each) in the same
+// batches, before and after.
+func runCleanup(ctx context.Context, t Target, seed *cleanupSeed, logf func(string, ...any)) (*Result, error) {
+	began := time.Now()
+	d, err := seed.open(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	if seed.d == nil {
+		defer d.close()
+	}
+	r, err := newRig(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	defer r.close()
+	id, err := newIdeal(ctx, d.store.DB(), d.dialect())
+	if err != nil {
+		return nil, err
+	}
+	defer id.close()
+	total := seed.total
 	analyze(ctx, d)
 
 	logf("cleanup %s: ideal engine", t)
@@ -191,12 +280,20 @@ func cloneInstances(ctx context.Context, d *database, k int) error {
 	}
 	// The copies reference rows the copy itself wrote a statement
 	// earlier: SQLite's per-row foreign key lookups are skipped (the
-	// setting is the writer connection's, restored below).
+	// settings are the writer connection's, restored below).
+	// The copy is preparation, not measurement: it also runs without
+	// syncs and with a page cache that holds the tables being written.
 	if d.dialect() == "sqlite" {
-		if _, err := db.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
-			return err
+		for _, p := range []string{`foreign_keys = OFF`, `synchronous = OFF`, `cache_size = -1048576`} {
+			if _, err := db.ExecContext(ctx, `PRAGMA `+p); err != nil {
+				return err
+			}
 		}
-		defer db.ExecContext(ctx, `PRAGMA foreign_keys = ON`)
+		defer func() {
+			for _, p := range []string{`foreign_keys = ON`, `synchronous = ` + d.target.Sync, `cache_size = -32768`} {
+				_, _ = db.ExecContext(ctx, `PRAGMA `+p)
+			}
+		}()
 	}
 	for lo := 1; lo <= k; lo += chunk {
 		hi := min(lo+chunk-1, k)

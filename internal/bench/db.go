@@ -52,6 +52,12 @@ func randomSuffix() string {
 
 // open creates a fresh database named after the measurement.
 func (t Target) open(ctx context.Context, name string) (*database, error) {
+	return t.fresh(ctx, name, nil)
+}
+
+// fresh creates a database named after the measurement; on SQLite, fill,
+// when not nil, writes the file first (a copy of a seeded database).
+func (t Target) fresh(ctx context.Context, name string, fill func(path string) error) (*database, error) {
 	d := &database{target: t}
 	switch t.Dialect {
 	case "postgres":
@@ -78,6 +84,12 @@ func (t Target) open(ctx context.Context, name string) (*database, error) {
 				}
 			}
 			return errors.Join(errs...)
+		}
+	}
+	if fill != nil && t.Dialect != "postgres" {
+		if err := fill(d.dsn); err != nil {
+			_ = d.drop()
+			return nil, err
 		}
 	}
 	s, err := sqlstore.Open(ctx, d.dsn, &sqlstore.Options{Synchronous: t.Sync})

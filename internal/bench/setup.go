@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -58,7 +59,13 @@ func newRig(ctx context.Context, d *database) (*rig, error) {
 		sk.close()
 		return nil, err
 	}
-	if _, err := e.CreateTenant(ctx, tenant, "Bench"); err != nil {
+	if _, err := e.GetTenant(ctx, tenant); errors.Is(err, flowgate.ErrNotFound) {
+		_, err = e.CreateTenant(ctx, tenant, "Bench")
+		if err != nil {
+			sk.close()
+			return nil, err
+		}
+	} else if err != nil {
 		sk.close()
 		return nil, err
 	}

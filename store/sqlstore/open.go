@@ -170,7 +170,7 @@ func (s *Store) openSQLite(ctx context.Context, path string) error {
 
 // writerCacheKiB is the SQLite writer's page cache, as cache_size takes
 // it (negative: KiB).
-const writerCacheKiB = -65536
+const writerCacheKiB = -32768
 
 // openSQLiteDB opens path with the pragmas run, in order, on every new
 // connection.
