@@ -93,7 +93,7 @@ func resolveActions(def *definition.Workflow, settings ActionSettings, subjectTy
 		}
 	}
 	var out []resolvedAction
-	for i, a := range DefaultActions() {
+	for i, a := range defaultActions {
 		if a.ActionType == string(ev.Type) {
 			a.ID = ""
 			out = append(out, resolvedAction{action: a, tier: flowtype.TierDefault, key: fmt.Sprintf("default.%d", i)})
@@ -142,6 +142,10 @@ func databaseActions(def *definition.Workflow, ev *flowtype.Event) []resolvedAct
 	}
 	return nil
 }
+
+// defaultActions is DefaultActions, built once: every event without a
+// database or settings action resolves against it.
+var defaultActions = DefaultActions()
 
 // DefaultActions returns the built-in default notifications (SEMANTICS
 // §5): what the default tier runs, and what AutoCreateActions writes as
@@ -245,8 +249,7 @@ func (r *run) writeActionRuns() error {
 				TenantID: r.tenant, ID: newID(), InstanceID: r.inst.ID, EventSeq: ev.Seq, Event: ev.Type, Ordinal: ordinal,
 				ActionID: ra.action.ID, Handler: ra.action.Handler, Parameters: ra.action.Parameters, State: state,
 				Tier: ra.tier, Level: ra.level, Status: flowtype.RunPending, MaxAttempts: maxAttempts,
-				RunKey:    fmt.Sprintf("%s:%d:%s", r.inst.ID, ev.Seq, ra.key),
-				CreatedAt: r.now, UpdatedAt: r.now,
+				CreatedAt: r.now, UpdatedAt: r.now, // RunKey: the store derives it from instance, seq and ordinal
 			})
 		}
 	}

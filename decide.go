@@ -146,7 +146,7 @@ func (e *Engine) decide(ctx context.Context, tx *sql.Tx, tenantID, instanceID st
 	}
 	key := idemKey{tenant: tenantID, user: dd.Actor, key: dd.IdempotencyKey}
 	hash := key.requestHash("decide", instanceID, dd)
-	return e.command(ctx, tx, tenantID, dd.Actor, key, hash, func(r *run) error {
+	return e.command(ctx, tx, Command{Kind: CommandDecide, Action: a, InstanceID: instanceID}, tenantID, dd.Actor, key, hash, func(r *run) error {
 		if err := r.load(instanceID); err != nil {
 			return err
 		}

@@ -33,6 +33,9 @@ type Engine struct {
 type Config struct {
 	// Logger receives the engine's logs. Defaults to slog.Default().
 	Logger *slog.Logger
+	// Observer, when set, is told about every attach, start and decision
+	// (packages metrics and tracing implement it). Defaults to none.
+	Observer Observer
 
 	// IdempotencyTTL is how long an idempotency key is remembered.
 	// Defaults to 24 hours.

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/flowgate/flowgate/flowtype"
 	"github.com/flowgate/flowgate/store"
@@ -40,7 +41,7 @@ func (e *Engine) idempotentReplay(ctx context.Context, k idemKey, hash string) (
 	if k.key == "" {
 		return nil, false, nil
 	}
-	rec, err := e.store.IdempotencyGet(ctx, k.tenant, k.user, k.key, e.now().Add(-e.cfg.IdempotencyTTL))
+	rec, err := e.store.IdempotencyGet(ctx, k.tenant, k.user, k.key, e.idempotencyHorizon())
 	if errors.Is(err, ErrNotFound) {
 		return nil, false, nil
 	}
@@ -70,8 +71,13 @@ func (e *Engine) idempotentStore(ctx context.Context, x store.Executor, k idemKe
 	return x.IdempotencyPut(ctx, &flowtype.IdempotencyRecord{
 		TenantID: k.tenant, UserID: k.user, Key: k.key, RequestHash: hash,
 		InstanceID: instanceID, Response: resp, CreatedAt: e.now(),
-	})
+	}, e.idempotencyHorizon())
 }
+
+// idempotencyHorizon is the expiry of idempotency records: one stored at or
+// before it is forgotten (IdempotencyGet skips it, IdempotencyPut replaces
+// it, the maintenance purge deletes it).
+func (e *Engine) idempotencyHorizon() time.Time { return e.now().Add(-e.cfg.IdempotencyTTL) }
 
 // idempotentRace handles a command that failed while another with the same
 // key committed first: it answers with that command's result.
@@ -90,7 +96,18 @@ func (e *Engine) idempotentRace(ctx context.Context, cause error, k idemKey, has
 // from its record; otherwise apply judges the command on a fresh run in a
 // transaction, and the run's changes and the answer under the key are
 // written in that same transaction.
-func (e *Engine) command(ctx context.Context, tx *sql.Tx, tenantID, actor string, key idemKey, hash string, apply func(r *run) error) (*InstanceView, error) {
+// An Observer, when configured, sees the command described by c.
+func (e *Engine) command(ctx context.Context, tx *sql.Tx, c Command, tenantID, actor string, key idemKey, hash string, apply func(r *run) error) (*InstanceView, error) {
+	if o := e.cfg.Observer; o != nil {
+		c.TenantID = tenantID
+		return e.observed(ctx, o, c, func(ctx context.Context) (*InstanceView, error) {
+			return e.runCommand(ctx, tx, tenantID, actor, key, hash, apply)
+		})
+	}
+	return e.runCommand(ctx, tx, tenantID, actor, key, hash, apply)
+}
+
+func (e *Engine) runCommand(ctx context.Context, tx *sql.Tx, tenantID, actor string, key idemKey, hash string, apply func(r *run) error) (*InstanceView, error) {
 	if v, done, err := e.idempotentReplay(ctx, key, hash); done || err != nil {
 		return v, err
 	}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -252,13 +253,13 @@ func paramPath(loc string) string {
 
 // check maps a handler's error; unexpected errors are logged and answered
 // 500 without detail.
-func (s *Server) check(err error) error {
+func (s *Server) check(ctx context.Context, err error) error {
 	if err == nil {
 		return nil
 	}
 	p, ok := problemOf(err)
 	if !ok {
-		s.log.Error("api: unexpected error", "err", err)
+		s.log.ErrorContext(ctx, "api: unexpected error", "err", err)
 	}
 	return p
 }

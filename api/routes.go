@@ -50,7 +50,7 @@ func register[I, O any](s *Server, op huma.Operation, body any, h func(ctx conte
 	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {
 		out, err := h(ctx, in)
 		if err != nil {
-			return nil, s.check(err)
+			return nil, s.check(ctx, err)
 		}
 		defaultStatus(out, op.DefaultStatus)
 		return out, nil

@@ -9,8 +9,11 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/flowgate/flowgate"
+	"github.com/flowgate/flowgate/internal/logctx"
 )
 
 // Version is the API's version in the OpenAPI document.
@@ -21,8 +24,24 @@ const DefaultMaxBodyBytes = 1 << 20
 
 // Config configures the API server. The zero value is usable.
 type Config struct {
-	// Logger receives request errors. Defaults to slog.Default().
+	// Logger receives one access log line per request (info; debug for
+	// /healthz, /readyz and /metrics) and request errors. Every line made
+	// with a request's context carries its request_id, and once
+	// authenticated its tenant, user and instance_id: the server wraps
+	// the logger's handler with ContextLogHandler. Give the engine a
+	// logger wrapped so too for its logs to carry them. Defaults to
+	// slog.Default().
 	Logger *slog.Logger
+	// Metrics is the registry /metrics serves; the server adds its HTTP
+	// request metrics to it, beside what the caller registered there (the
+	// engine's: see package metrics). Defaults to a registry of the
+	// server's own with the Go runtime and process collectors.
+	Metrics *prometheus.Registry
+	// TracerProvider, when set, makes a span of every request but the
+	// probes, continuing the caller's trace (W3C trace context), parent of
+	// the engine's spans (see package tracing). Defaults to none: no
+	// tracing.
+	TracerProvider trace.TracerProvider
 	// MaxBodyBytes caps request bodies (413 payload_too_large beyond).
 	// Defaults to 1 MiB.
 	MaxBodyBytes int64
@@ -62,6 +81,7 @@ func (c *Config) withDefaults() Config {
 	if out.Logger == nil {
 		out.Logger = slog.Default()
 	}
+	out.Logger = slog.New(ContextLogHandler(out.Logger.Handler()))
 	if out.MaxBodyBytes <= 0 {
 		out.MaxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -106,11 +126,18 @@ func New(ctx context.Context, e *flowgate.Engine, cfg *Config) (*Server, error) 
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.HandleFunc("GET /docs", s.docs)
-	s.metrics = newMetrics()
+	if s.metrics, err = newMetrics(c.Metrics); err != nil {
+		return nil, err
+	}
 	s.mux.Handle("GET /metrics", s.metrics.handler())
-	s.handler = s.measure(s.recoverer(s.authenticate(s.problemsForMux(s.mux))))
+	s.handler = s.traced(s.observe(s.recoverer(s.authenticate(s.annotate(s.problemsForMux(s.mux))))))
 	return s, nil
 }
+
+// ContextLogHandler wraps h so that records logged with a request's
+// context carry the request's request_id, tenant, user and instance_id
+// (and trace_id and span_id when traced). Wrapping twice is harmless.
+func ContextLogHandler(h slog.Handler) slog.Handler { return logctx.NewHandler(h) }
 
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }

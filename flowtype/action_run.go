@@ -63,7 +63,10 @@ type ActionRun struct {
 	Handler    string          `json:"handler"`
 	Parameters json.RawMessage `json:"parameters,omitempty"`
 	// State is the instance as the event's command committed it (status,
-	// position, current approvers), a JSON document the engine writes.
+	// position, current approvers), a JSON document the engine writes and
+	// resolves recipients against when it executes the run. It is dropped
+	// (nil) once the run succeeded: a succeeded run is never executed
+	// again; a failed or dead one keeps it for a retry.
 	State  json.RawMessage `json:"state,omitempty"`
 	Tier   Tier            `json:"tier"`
 	Level  Level           `json:"level,omitempty"`
@@ -82,7 +85,9 @@ type ActionRun struct {
 	// Result is what the handler reported on success (counts, ids).
 	Result json.RawMessage `json:"result,omitempty"`
 	// RunKey is stable across attempts and processes: handlers use it to
-	// deduplicate their side effects.
+	// deduplicate their side effects. It is "instanceID:eventSeq:ordinal",
+	// derived by the store from the three fields that identify the run
+	// (unique together), not stored; the store sets it on insert.
 	RunKey    string    `json:"run_key"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`

@@ -24,6 +24,10 @@ type CleanupQueries interface {
 	// InstanceStats counts the tenant's instances by status, and the
 	// finished ones completed before each of the given horizons.
 	InstanceStats(ctx context.Context, tenantID string, horizons []time.Time) (*InstanceStats, error)
+	// IdempotencyPurge deletes up to p.Limit of the tenant's idempotency
+	// records that expired at p.Horizon and returns how many it deleted;
+	// call it until it deletes fewer than p.Limit.
+	IdempotencyPurge(ctx context.Context, p *IdempotencyPurgeParams) (int, error)
 }
 
 // CleanupCandidatesParams selects finished instances.
@@ -59,4 +63,13 @@ type InstanceStats struct {
 	// FinishedBefore[i] counts finished instances completed before the
 	// i-th horizon.
 	FinishedBefore []int
+}
+
+// IdempotencyPurgeParams selects expired idempotency records.
+type IdempotencyPurgeParams struct {
+	TenantID string
+	// Horizon is the expiry: records stored at or before it are deleted.
+	Horizon time.Time
+	// Limit bounds the records one call deletes (one short transaction).
+	Limit int
 }

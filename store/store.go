@@ -58,6 +58,7 @@ type Tx interface {
 type Executor interface {
 	APIKeyQueries
 	CleanupQueries
+	GaugeQueries
 
 	TenantCreate(ctx context.Context, p *TenantCreateParams) (*flowtype.Tenant, error)
 	TenantGet(ctx context.Context, id string) (*flowtype.Tenant, error)
@@ -164,11 +165,18 @@ type Executor interface {
 	// IdempotencyGet returns ErrNotFound when the key is unknown or older
 	// than the horizon.
 	IdempotencyGet(ctx context.Context, tenantID, userID, key string, newerThan time.Time) (*flowtype.IdempotencyRecord, error)
-	IdempotencyPut(ctx context.Context, rec *flowtype.IdempotencyRecord) error
+	// IdempotencyPut stores the first response to a keyed command. A key
+	// the user stored after horizon is ErrConflict; one stored at or
+	// before it has expired (IdempotencyGet with the same horizon no
+	// longer finds it) and is replaced, so a key may be reused after its
+	// window even before IdempotencyPurge deleted it.
+	IdempotencyPut(ctx context.Context, rec *flowtype.IdempotencyRecord, horizon time.Time) error
 
 	// ActionRunInsert stores new action runs (in the transaction of the
-	// command that wrote their events). A run key already taken is
-	// ErrConflict; a missing event ErrNotFound.
+	// command that wrote their events) and sets each RunKey, derived from
+	// (InstanceID, EventSeq, Ordinal). A taken id or (instance, event,
+	// ordinal), which would repeat a run key, is ErrConflict; a missing
+	// event ErrNotFound.
 	ActionRunInsert(ctx context.Context, runs []*flowtype.ActionRun) error
 	ActionRunGet(ctx context.Context, tenantID, id string) (*flowtype.ActionRun, error)
 	// ActionRunList pages through a tenant's runs ordered by id (oldest
@@ -187,7 +195,8 @@ type Executor interface {
 	// ActionRunFinish records the outcomes of attempts, all in one
 	// transaction. An outcome is recorded only while its run is still
 	// running under the same owner (a lease that expired and was claimed
-	// again is not overwritten); it returns how many were recorded.
+	// again is not overwritten); it returns how many were recorded. A
+	// success drops the run's State (nothing executes it again).
 	ActionRunFinish(ctx context.Context, results []*ActionRunFinishParams) (int, error)
 	// ActionRunRetry makes a failed or dead run due at Now, allowing it one
 	// more attempt when it had used them all. Any other status is a

@@ -21,6 +21,8 @@ import (
 
 	"github.com/flowgate/flowgate"
 	"github.com/flowgate/flowgate/action/email"
+	"github.com/flowgate/flowgate/action/webhook"
+	"github.com/flowgate/flowgate/api"
 	"github.com/flowgate/flowgate/definition"
 	"github.com/flowgate/flowgate/store/sqlstore"
 )
@@ -50,10 +52,20 @@ type serviceFlags struct {
 	SMTPPassword      string `name:"smtp-password" help:"SMTP password." env:"FLOWGATE_SMTP_PASSWORD"`
 	AutoCreateActions bool   `help:"Write the default e-mail notifications as workflow actions of every workflow created." env:"FLOWGATE_AUTO_CREATE_ACTIONS"`
 
-	AutoCleanupCompleted       bool   `help:"Delete completed instances periodically (accepted, not yet wired)." env:"FLOWGATE_AUTO_CLEANUP_COMPLETED"`
+	WebhookSecret      string        `help:"Secret signing the requests of webhook actions (HMAC-SHA256); without it webhook actions fail." env:"FLOWGATE_WEBHOOK_SECRET"`
+	WorkerPollInterval time.Duration `help:"How often the action workers look for runs written by other processes." default:"1s" env:"FLOWGATE_WORKER_POLL_INTERVAL"`
+	WorkerTimeout      time.Duration `help:"Time one attempt of an action may take." default:"1m" env:"FLOWGATE_WORKER_TIMEOUT"`
+	WorkerLease        time.Duration `help:"How long a claimed action run stays reserved for this process: the runs of a replica that died are retried after it (0: worker timeout + 1m; it must exceed the timeout)." default:"0s" env:"FLOWGATE_WORKER_LEASE"`
+
+	AutoCleanupCompleted       bool   `help:"Delete completed instances once they are --cleanup-days old, by a periodic cleanup (hourly unless --cleanup-schedule)." env:"FLOWGATE_AUTO_CLEANUP_COMPLETED"`
 	RequirePermissionToStart   bool   `help:"Only users with the start permission may attach workflows (accepted, not yet wired)." env:"FLOWGATE_REQUIRE_PERMISSION_TO_START"`
 	RequirePermissionToApprove bool   `help:"Also require the approve permission besides being an assignee (accepted, not yet wired)." env:"FLOWGATE_REQUIRE_PERMISSION_TO_APPROVE"`
 	DepartmentLinkType         string `help:"The host application's department type pipelines link to (accepted, not yet wired)." env:"FLOWGATE_DEPARTMENT_LINK_TYPE"`
+
+	// maintenanceFlags (config_maintenance.go): the scheduled cleanup.
+	maintenanceFlags `embed:""`
+	// telemetryFlags (config_telemetry.go): where traces go.
+	telemetryFlags `embed:""`
 }
 
 // flagKeys maps each flag the file can set to its key in the file.
@@ -79,6 +91,10 @@ var flagKeys = map[string]string{
 	"smtp-username":                 "email.smtp.username",
 	"smtp-password":                 "email.smtp.password",
 	"auto-create-actions":           "auto_create_actions",
+	"webhook-secret":                "webhook.secret",
+	"worker-poll-interval":          "workers.poll_interval",
+	"worker-timeout":                "workers.timeout",
+	"worker-lease":                  "workers.lease",
 	"auto-cleanup-completed":        "auto_cleanup_completed",
 	"require-permission-to-start":   "permissions.require_permission_to_start",
 	"require-permission-to-approve": "permissions.require_permission_to_approve",
@@ -120,6 +136,19 @@ type fileConfig struct {
 			Password string `json:"password"`
 		} `json:"smtp"`
 	} `json:"email"`
+	Webhook struct {
+		Secret string `json:"secret"`
+	} `json:"webhook"`
+	Workers struct {
+		PollInterval durationText `json:"poll_interval"`
+		Timeout      durationText `json:"timeout"`
+		Lease        durationText `json:"lease"`
+	} `json:"workers"`
+	// Cleanup is the scheduled cleanup (config_maintenance.go).
+	Cleanup cleanupConfig `json:"cleanup"`
+	// Telemetry is where traces go (config_telemetry.go).
+	Telemetry telemetryConfig `json:"telemetry"`
+
 	AutoCreateActions    bool `json:"auto_create_actions"`
 	AutoCleanupCompleted bool `json:"auto_cleanup_completed"`
 	Permissions          struct {
@@ -269,6 +298,10 @@ func (lc *loadedConfig) walk(path string, v any, t reflect.Type) {
 				lc.leaves[path] = x.String()
 			case bool:
 				lc.leaves[path] = fmt.Sprint(x)
+			case []any:
+				if l, ok := listLeaf(x); ok {
+					lc.leaves[path] = l
+				}
 			}
 		}
 		return
@@ -363,9 +396,15 @@ func effective(g *Globals, f *serviceFlags, lc *loadedConfig) *fileConfig {
 	s := &c.Email.SMTP
 	s.Host, s.Port, s.TLS, s.Username, s.Password = f.SMTPHost, f.SMTPPort, f.SMTPTLS, f.SMTPUsername, f.SMTPPassword
 	c.AutoCreateActions, c.AutoCleanupCompleted = f.AutoCreateActions, f.AutoCleanupCompleted
+	c.Webhook.Secret = f.WebhookSecret
+	c.Workers.PollInterval = durationText(f.WorkerPollInterval.String())
+	c.Workers.Timeout = durationText(f.WorkerTimeout.String())
+	c.Workers.Lease = durationText(f.WorkerLease.String())
 	c.Permissions.RequirePermissionToStart = f.RequirePermissionToStart
 	c.Permissions.RequirePermissionToApprove = f.RequirePermissionToApprove
 	c.DepartmentLinkType = f.DepartmentLinkType
+	c.Cleanup = f.cleanupSection()
+	c.Telemetry = f.telemetrySection()
 	return &c
 }
 
@@ -419,6 +458,9 @@ func (c *fileConfig) check() []problem {
 	if p := c.Email.SMTP.Port; p < 0 || p > 65535 {
 		add("email.smtp.port", "want 0 to 65535")
 	}
+	c.checkWorkers(add)
+	c.checkCleanup(add)
+	c.checkTelemetry(add)
 	for _, k := range sortedKeys(c.Actions) {
 		for i, a := range c.Actions[k] {
 			p := fmt.Sprintf("actions.%s[%d]", k, i)
@@ -454,6 +496,28 @@ func (c *fileConfig) check() []problem {
 	return ps
 }
 
+// checkWorkers checks the workers' durations: the lease must outlast an
+// attempt, or a slow attempt would be claimed again while it runs.
+func (c *fileConfig) checkWorkers(add func(path, format string, a ...any)) {
+	if d, err := time.ParseDuration(string(c.Workers.PollInterval)); err != nil || d < 0 {
+		add("workers.poll_interval", "want a non-negative duration such as 1s")
+	}
+	timeout, terr := time.ParseDuration(string(c.Workers.Timeout))
+	if terr != nil || timeout < 0 {
+		add("workers.timeout", "want a non-negative duration such as 1m")
+	}
+	if timeout <= 0 {
+		timeout = time.Minute // the engine's default
+	}
+	lease, err := time.ParseDuration(string(c.Workers.Lease))
+	switch {
+	case err != nil || lease < 0:
+		add("workers.lease", "want a non-negative duration such as 2m")
+	case lease > 0 && terr == nil && lease <= timeout:
+		add("workers.lease", "must exceed workers.timeout (%s)", timeout)
+	}
+}
+
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -469,6 +533,10 @@ func (c *fileConfig) masked() *fileConfig {
 	if out.Email.SMTP.Password != "" {
 		out.Email.SMTP.Password = "***"
 	}
+	if out.Webhook.Secret != "" {
+		out.Webhook.Secret = "***"
+	}
+	out.Telemetry = out.Telemetry.masked()
 	if u, err := url.Parse(out.Database); err == nil && u.User != nil {
 		if _, has := u.User.Password(); has {
 			u.User = url.UserPassword(u.User.Username(), "xxx")
@@ -479,14 +547,16 @@ func (c *fileConfig) masked() *fileConfig {
 }
 
 // newLogger builds the service's logger from log.level and log.format.
+// Records logged with a request's context carry its request_id, tenant,
+// user and instance_id (and trace ids), the engine's included.
 func newLogger(w io.Writer, f *serviceFlags) *slog.Logger {
 	var lvl slog.Level
 	_ = lvl.UnmarshalText([]byte(f.LogLevel)) // checked before
 	opts := &slog.HandlerOptions{Level: lvl}
 	if f.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(api.ContextLogHandler(slog.NewJSONHandler(w, opts)))
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(api.ContextLogHandler(slog.NewTextHandler(w, opts)))
 }
 
 // engineConfig maps the settings onto the engine's Config.
@@ -496,6 +566,8 @@ func engineConfig(c *fileConfig, logger *slog.Logger) *flowgate.Config {
 		Actions:           c.Actions,
 		AutoCreateActions: c.AutoCreateActions,
 		DisableEmails:     c.Email.Disabled,
+		Webhook:           webhook.Config{DefaultSecret: c.Webhook.Secret},
+		Workers:           workerConfig(c),
 		Email: email.Config{
 			From: c.Email.From,
 			SMTP: email.SMTP{
@@ -503,6 +575,19 @@ func engineConfig(c *fileConfig, logger *slog.Logger) *flowgate.Config {
 				Username: c.Email.SMTP.Username, Password: c.Email.SMTP.Password,
 			},
 		},
+	}
+}
+
+// workerConfig maps the workers' settings (checked before); the shutdown
+// timeout also bounds the actions in flight, as its flag says.
+func workerConfig(c *fileConfig) flowgate.WorkerConfig {
+	d := func(t durationText) time.Duration {
+		v, _ := time.ParseDuration(string(t))
+		return v
+	}
+	return flowgate.WorkerConfig{
+		PollInterval: d(c.Workers.PollInterval), Timeout: d(c.Workers.Timeout), Lease: d(c.Workers.Lease),
+		StopTimeout: d(c.Server.ShutdownTimeout),
 	}
 }
 

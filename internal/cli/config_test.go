@@ -81,6 +81,8 @@ rate_limit: {per_second: 3}
 		{"int from file", nil, []string{"--config", file}, "email.smtp.port", float64(2525)},
 		{"float from file", nil, []string{"--config", file}, "rate_limit.per_second", float64(3)},
 		{"duration from file", nil, []string{"--config", file}, "server.shutdown_timeout", "5s"},
+		{"otlp endpoint from env", map[string]string{"FLOWGATE_OTLP_ENDPOINT": "http://otel:4318"}, []string{"--config", file}, "telemetry.otlp_endpoint", "http://otel:4318"},
+		{"otlp endpoint flag over env", map[string]string{"FLOWGATE_OTLP_ENDPOINT": "http://otel:4318"}, []string{"--otlp-endpoint", "https://other:4318"}, "telemetry.otlp_endpoint", "https://other:4318"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for k, v := range tc.env {
@@ -161,6 +163,35 @@ tenants:
 			"tenants.acme.subject_types.po.workflows[0]: must not be empty",
 			"tenants.acme.subject_types.po.auto_start.conditions: ",
 		}},
+		{"bad cleanup settings", `
+cleanup: {schedule: daily, days: 0, statuses: [completed, in_progress, archived]}
+`, nil, []string{
+			"cleanup.schedule: want a positive duration such as 24h",
+			"cleanup.days: must be 1 or more",
+			`cleanup.statuses[1]: "in_progress" is not a finished status`,
+			`cleanup.statuses[2]: "archived" is not a finished status`,
+		}},
+		{"bad cleanup types", "cleanup: {schedule: 5, days: soon, statuses: completed}\n", nil, []string{
+			"cleanup.schedule: want a positive duration such as 24h",
+			"cleanup.days: want an integer",
+			"cleanup.statuses: want a list",
+		}},
+		{"bad cleanup flags", "", []string{"--cleanup-schedule=0s", "--cleanup-days=-1", "--cleanup-statuses=completed,running"}, []string{
+			"cleanup.schedule: want a positive duration such as 24h",
+			"cleanup.days: must be 1 or more",
+			`cleanup.statuses[1]: "running" is not a finished status`,
+		}},
+		{"bad worker settings", "workers: {timeout: 30s, lease: 10s, poll_interval: soon}\n", nil, []string{
+			"workers.poll_interval: want a duration such as 30s",
+			"workers.lease: must exceed workers.timeout (30s)",
+		}},
+		{"lease within the default timeout", "", []string{"--worker-lease=45s"}, []string{
+			"workers.lease: must exceed workers.timeout (1m0s)",
+		}},
+		{"bad telemetry endpoint", "telemetry: {otlp_endpoint: \"collector:4318\"}\n", nil, []string{
+			"telemetry.otlp_endpoint: want an http:// or https:// URL",
+		}},
+		{"bad telemetry endpoint flag", "", []string{"--otlp-endpoint=http://"}, []string{"telemetry.otlp_endpoint: want a host"}},
 		{"not YAML", "server: [unclosed\n", nil, []string{"not valid YAML"}},
 		{"bad flag value, no file", "", []string{"--log-format", "xml"}, []string{`log.format: "xml" is not one of text, json`}},
 	} {
@@ -205,7 +236,11 @@ func TestConfigCheckMasksSecrets(t *testing.T) {
 		{"smtp password", "email: {smtp: {host: h, password: s3cret-smtp}}", "email.smtp.password", "***", "s3cret-smtp", nil},
 		{"database URL password", "database: postgres://fg:s3cret-db@db.example.com:5432/fg?sslmode=require", "database",
 			"postgres://fg:***@db.example.com:5432/fg?sslmode=require", "s3cret-db", nil},
+		{"webhook secret", "webhook: {secret: s3cret-hook}", "webhook.secret", "***", "s3cret-hook", nil},
+		{"webhook secret given as a flag", "", "webhook.secret", "***", "s3cret-hook-flag", []string{"--webhook-secret", "s3cret-hook-flag"}},
 		{"password given as a flag", "", "email.smtp.password", "***", "s3cret-flag", []string{"--smtp-password", "s3cret-flag"}},
+		{"otlp endpoint password", "telemetry: {otlp_endpoint: \"https://fg:s3cret-otel@otel.example.com\"}", "telemetry.otlp_endpoint",
+			"https://fg:***@otel.example.com", "s3cret-otel", nil},
 		{"no password, nothing to mask", "email: {smtp: {host: h}}", "email.smtp.password", "", "", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -237,10 +272,12 @@ func TestConfigExampleFile(t *testing.T) {
 	t.Parallel()
 	m := effectiveConfig(t, "--config", "../../examples/config/flowgate.yaml")
 	for key, want := range map[string]any{
-		"tenant":              "acme",
-		"log.format":          "json",
-		"email.smtp.host":     "smtp.example.com",
-		"email.smtp.password": "***",
+		"tenant":                  "acme",
+		"log.format":              "json",
+		"email.smtp.host":         "smtp.example.com",
+		"email.smtp.password":     "***",
+		"cleanup.schedule":        "24h",
+		"telemetry.otlp_endpoint": "",
 		"tenants.acme.subject_types.purchase_request.auto_start.workflow_id": "purchase-request",
 	} {
 		if got := lookup(m, key); got != want {

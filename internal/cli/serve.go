@@ -39,7 +39,14 @@ func (c *serveCmd) Run(env *Env) error {
 			return err
 		}
 	}
-	e, err := flowgate.New(ctx, s, engineConfig(cfg, logger))
+	tel, err := newTelemetry(ctx, &cfg.Telemetry, s, logger) // config_telemetry.go
+	if err != nil {
+		return err
+	}
+	defer tel.shutdown(logger) // flushes spans, before the store closes
+	ecfg := engineConfig(cfg, logger)
+	tel.configureEngine(ecfg)
+	e, err := flowgate.New(ctx, s, ecfg)
 	if err != nil {
 		return err
 	}
@@ -61,6 +68,7 @@ func (c *serveCmd) Run(env *Env) error {
 		RateLimit: api.RateLimit{PerSecond: c.RateLimit, Burst: c.RateBurst},
 		OIDC:      api.OIDCConfig{Issuer: c.OIDCIssuer, Audience: c.OIDCAudience, TenantID: oidcTenant},
 		Ready:     func(ctx context.Context) error { return ready(ctx, s) },
+		Metrics:   tel.registry, TracerProvider: tel.tracerProvider(),
 	})
 	if err != nil {
 		return err
@@ -85,6 +93,9 @@ func (c *serveCmd) Run(env *Env) error {
 	} else {
 		go func() { workersDone <- e.RunWorkers(workersCtx) }()
 	}
+	// Periodic maintenance (scheduled cleanup, idempotency purge) runs on
+	// the replica elected leader; it stops with the workers.
+	maintenanceDone := startMaintenance(workersCtx, e, cfg)
 	select {
 	case err := <-served:
 		return err
@@ -95,6 +106,9 @@ func (c *serveCmd) Run(env *Env) error {
 	defer cancel()
 	err = hs.Shutdown(shutdownCtx)
 	stopWorkers()
+	if merr := awaitMaintenance(shutdownCtx, maintenanceDone); merr != nil {
+		err = errors.Join(err, merr)
+	}
 	if werr := <-workersDone; werr != nil {
 		err = errors.Join(err, werr)
 	}

@@ -17,8 +17,9 @@ import (
 
 const tenant = "t1"
 
-// seed creates an instance with one event and n pending runs of it, due
-// now, each allowing maxAttempts attempts.
+// seed creates an instance with n events and a pending run of each, due
+// now, each allowing maxAttempts attempts. Runs of different events never
+// wait for each other.
 func seed(t testing.TB, s store.Store, n, maxAttempts int) []*flowtype.ActionRun {
 	t.Helper()
 	ctx := context.Background()
@@ -39,14 +40,15 @@ func seed(t testing.TB, s store.Store, n, maxAttempts int) []*flowtype.ActionRun
 	_, err := s.SubjectUpsert(ctx, &store.SubjectUpsertParams{TenantID: tenant, Type: "po", ID: id, Data: []byte(`{}`)})
 	must(err)
 	must(s.InstanceInsert(ctx, &flowtype.Instance{TenantID: tenant, ID: id, SubjectType: "po", SubjectID: id,
-		WorkflowID: "wf", WorkflowVersion: 1, Status: flowtype.StatusInProgress, Version: 1, NextSeq: 2}))
-	must(s.EventInsert(ctx, []*flowtype.Event{{TenantID: tenant, InstanceID: id, Seq: 1, Type: flowtype.EventAfterApprove}}))
+		WorkflowID: "wf", WorkflowVersion: 1, Status: flowtype.StatusInProgress, Version: 1, NextSeq: n + 1}))
+	events := make([]*flowtype.Event, n)
 	runs := make([]*flowtype.ActionRun, n)
 	for i := range runs {
-		runs[i] = &flowtype.ActionRun{TenantID: tenant, ID: fmt.Sprintf("%s-r%05d", id, i), InstanceID: id, EventSeq: 1,
-			Event: flowtype.EventAfterApprove, Handler: "h", Tier: flowtype.TierSettings, MaxAttempts: maxAttempts,
-			RunKey: fmt.Sprintf("%s:1:%d", id, i)}
+		events[i] = &flowtype.Event{TenantID: tenant, InstanceID: id, Seq: i + 1, Type: flowtype.EventAfterApprove}
+		runs[i] = &flowtype.ActionRun{TenantID: tenant, ID: fmt.Sprintf("%s-r%05d", id, i), InstanceID: id, EventSeq: i + 1,
+			Event: flowtype.EventAfterApprove, Ordinal: 1, Handler: "h", Tier: flowtype.TierSettings, MaxAttempts: maxAttempts}
 	}
+	must(s.EventInsert(ctx, events))
 	must(s.ActionRunInsert(ctx, runs))
 	return runs
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,14 +16,14 @@ import (
 
 const actionRunColumns = `tenant_id, id, instance_id, event_seq, event_type, ordinal, action_id, handler, parameters,
 	state, tier, level, status, attempts, max_attempts, next_run_at, lease_owner, lease_until, last_error,
-	duration_ms, result, run_key, created_at, updated_at`
+	duration_ms, result, created_at, updated_at`
 
 // dueRun is the predicate of action_runs_due_idx. The claim repeats it
 // verbatim: SQLite uses a partial index only when the query's WHERE
 // contains the index's.
 const dueRun = `status IN ('pending', 'failed', 'running')`
 
-// actionRunChunk bounds the rows of one multi-row INSERT (24 arguments a
+// actionRunChunk bounds the rows of one multi-row INSERT (23 arguments a
 // row).
 const actionRunChunk = 200
 
@@ -34,9 +35,10 @@ func scanActionRun(r rowScanner) (*flowtype.ActionRun, error) {
 	var lease sql.NullInt64
 	if err := r.Scan(&a.TenantID, &a.ID, &a.InstanceID, &a.EventSeq, &event, &a.Ordinal, &a.ActionID, &a.Handler, &params,
 		&state, &tier, &level, &status, &a.Attempts, &a.MaxAttempts, &next, &a.LeaseOwner, &lease, &a.LastError,
-		&a.DurationMS, &result, &a.RunKey, &created, &updated); err != nil {
+		&a.DurationMS, &result, &created, &updated); err != nil {
 		return nil, err
 	}
+	a.RunKey = runKey(&a)
 	a.Event, a.Tier, a.Level, a.Status = flowtype.EventType(event), flowtype.Tier(tier), flowtype.Level(level), flowtype.RunStatus(status)
 	a.Parameters, a.State, a.Result = rawJSON(params), rawJSON(state), rawJSON(result)
 	a.NextRunAt, a.LeaseUntil = fromMicros(next), fromNullMicros(lease)
@@ -44,9 +46,18 @@ func scanActionRun(r rowScanner) (*flowtype.ActionRun, error) {
 	return &a, nil
 }
 
+// runKey derives a run's key from what identifies it: its instance, its
+// event and its place in the event's list (unique together, and never
+// changed after the insert), so it is the same on every attempt and in
+// every process without being stored.
+func runKey(r *flowtype.ActionRun) string {
+	return r.InstanceID + ":" + strconv.Itoa(r.EventSeq) + ":" + strconv.Itoa(r.Ordinal)
+}
+
 // ActionRunInsert stores new runs as given; zero CreatedAt, UpdatedAt and
 // NextRunAt are set to the store's now (so a run is due by the clock the
-// dispatchers' claims compare with), an empty Status to pending.
+// dispatchers' claims compare with), an empty Status to pending. RunKey is
+// set to the key derived from the run (any value given is replaced).
 func (e *executor) ActionRunInsert(ctx context.Context, runs []*flowtype.ActionRun) error {
 	if len(runs) <= actionRunChunk {
 		return e.insertActionRuns(ctx, e.write, runs)
@@ -79,10 +90,11 @@ func (e *executor) insertActionRuns(ctx context.Context, q dbtx, runs []*flowtyp
 		if r.Status == "" {
 			r.Status = flowtype.RunPending
 		}
+		r.RunKey = runKey(r)
 		rows[i] = in(&a, []any{r.TenantID, r.ID, r.InstanceID, r.EventSeq, string(r.Event), r.Ordinal, r.ActionID, r.Handler,
 			nullJSON(r.Parameters), nullJSON(r.State), string(r.Tier), string(r.Level), string(r.Status), r.Attempts, r.MaxAttempts,
 			micros(r.NextRunAt), r.LeaseOwner, nullMicros(r.LeaseUntil), r.LastError, r.DurationMS,
-			nullJSON(r.Result), r.RunKey, micros(r.CreatedAt), micros(r.UpdatedAt)})
+			nullJSON(r.Result), micros(r.CreatedAt), micros(r.UpdatedAt)})
 	}
 	if _, err := q.ExecContext(ctx,
 		`INSERT INTO action_runs (`+actionRunColumns+`) VALUES `+strings.Join(rows, ", "), a...); err != nil {
@@ -127,7 +139,9 @@ func (e *executor) ActionRunList(ctx context.Context, p *store.ActionRunListPara
 }
 
 // ActionRunClaim leases due runs, oldest due first; a run waits while a
-// run before it in its event's list is not final. On PostgreSQL the
+// run before it in its event's list is not final. Runs are matched by
+// (tenant_id, instance_id, event_seq, ordinal): SQLite's primary key, which
+// the due index carries, so no lookup by id is needed. On PostgreSQL the
 // candidates are locked with SKIP LOCKED, so concurrent dispatchers split
 // the backlog instead of waiting for each other; on SQLite the statement
 // runs on the single writer, which serializes claims.
@@ -136,19 +150,7 @@ func (e *executor) ActionRunClaim(ctx context.Context, p *store.ActionRunClaimPa
 		return []*flowtype.ActionRun{}, nil
 	}
 	now, until := micros(p.Now), micros(p.LeaseUntil)
-	rows, err := e.write.QueryContext(ctx, `
-		UPDATE action_runs SET status = 'running', attempts = attempts + 1, lease_owner = $1,
-			lease_until = $2, next_run_at = $2, updated_at = $3
-		WHERE (tenant_id, id) IN (
-			SELECT tenant_id, id FROM action_runs
-			WHERE `+dueRun+` AND next_run_at <= $3
-				AND NOT EXISTS (SELECT 1 FROM action_runs AS before
-					WHERE before.tenant_id = action_runs.tenant_id AND before.instance_id = action_runs.instance_id
-						AND before.event_seq = action_runs.event_seq AND before.ordinal < action_runs.ordinal
-						AND before.status IN ('pending', 'failed', 'running'))
-			ORDER BY next_run_at LIMIT $4`+e.dialect.skipLocked()+`)
-		RETURNING `+actionRunColumns,
-		p.Owner, until, now, p.Limit)
+	rows, err := e.write.QueryContext(ctx, claimQuery(e.dialect), p.Owner, until, now, p.Limit)
 	list, err := collect(rows, err, scanActionRun)
 	if err != nil {
 		return nil, wrapErr(err, "claim action runs")
@@ -162,9 +164,28 @@ func (e *executor) ActionRunClaim(ctx context.Context, p *store.ActionRunClaimPa
 	return list, nil
 }
 
+// claimQuery is ActionRunClaim's statement; its arguments are the owner,
+// the lease's end, now and the limit.
+func claimQuery(d *dialect) string {
+	return `
+		UPDATE action_runs SET status = 'running', attempts = attempts + 1, lease_owner = $1,
+			lease_until = $2, next_run_at = $2, updated_at = $3
+		WHERE (tenant_id, instance_id, event_seq, ordinal) IN (
+			SELECT tenant_id, instance_id, event_seq, ordinal FROM action_runs
+			WHERE ` + dueRun + ` AND next_run_at <= $3
+				AND NOT EXISTS (SELECT 1 FROM action_runs AS before
+					WHERE before.tenant_id = action_runs.tenant_id AND before.instance_id = action_runs.instance_id
+						AND before.event_seq = action_runs.event_seq AND before.ordinal < action_runs.ordinal
+						AND before.status IN ('pending', 'failed', 'running'))
+			ORDER BY next_run_at LIMIT $4` + d.skipLocked() + `)
+		RETURNING ` + actionRunColumns
+}
+
 // ActionRunFinish records outcomes in one transaction, each guarded by the
 // lease it was run under. A success keeps the previous attempt's error as
-// last_error.
+// last_error and drops the run's state: only an execution reads it, and a
+// succeeded run is never executed again (a failed or dead one may be
+// retried, so it keeps it).
 func (e *executor) ActionRunFinish(ctx context.Context, results []*store.ActionRunFinishParams) (int, error) {
 	recorded := 0
 	err := e.inTx(ctx, func(q dbtx) error {
@@ -193,7 +214,8 @@ func finishActionRun(ctx context.Context, q dbtx, r *store.ActionRunFinishParams
 	}
 	res, err := q.ExecContext(ctx, `
 		UPDATE action_runs SET status = $1, last_error = CASE WHEN $2 = '' THEN last_error ELSE $2 END, next_run_at = $3, duration_ms = $4,
-			result = $5, lease_owner = '', lease_until = NULL, updated_at = $6
+			result = $5, lease_owner = '', lease_until = NULL, updated_at = $6,
+			state = CASE WHEN $1 = 'succeeded' THEN NULL ELSE state END
 		WHERE tenant_id = $7 AND id = $8 AND status = 'running' AND lease_owner = $9`,
 		string(r.Status), r.LastError, micros(next), r.DurationMS, nullJSON(r.Result), micros(r.Now),
 		r.TenantID, r.ID, r.Owner)

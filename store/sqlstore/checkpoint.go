@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"sync"
 	"time"
 )
 
@@ -14,9 +15,11 @@ import (
 // time. The writer keeps a high wal_autocheckpoint as a safety net should
 // this loop fall behind.
 type checkpointer struct {
-	db   *sql.DB
-	stop chan struct{}
-	done chan struct{}
+	db      *sql.DB
+	stop    chan struct{}
+	done    chan struct{}
+	closing sync.Once
+	err     error
 }
 
 // checkpointEvery is how often the log is checkpointed (PASSIVE: it never
@@ -55,8 +58,13 @@ func (c *checkpointer) loop() {
 }
 
 // close stops the loop and closes its connection.
+// close stops the checkpointer; closing twice (a Store closed twice)
+// returns the first close's result.
 func (c *checkpointer) close() error {
-	close(c.stop)
-	<-c.done
-	return c.db.Close()
+	c.closing.Do(func() {
+		close(c.stop)
+		<-c.done
+		c.err = c.db.Close()
+	})
+	return c.err
 }

@@ -12,5 +12,9 @@ func InboxQuery(p *store.TaskListOpenByUserParams) (string, []any) {
 	return q, a
 }
 
+// ClaimQuery exposes ActionRunClaim's statement to the plan test; its
+// arguments are the owner, the lease's end, now and the limit.
+func ClaimQuery(s *Store) string { return claimQuery(s.dialect) }
+
 // ReaderDB exposes the read pool to the open test.
 func ReaderDB(s *Store) *sql.DB { return s.reader }

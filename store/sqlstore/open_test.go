@@ -87,3 +87,17 @@ func TestPlaceholders(t *testing.T) {
 		}
 	})
 }
+
+// TestCloseTwice: closing a store twice is harmless (deferred closes in
+// callers that also close explicitly).
+func TestCloseTwice(t *testing.T) {
+	t.Parallel()
+	s, err := sqlstore.Open(t.Context(), filepath.Join(t.TempDir(), "f.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Close() // must not panic; database/sql reports nothing for a closed pool
+}

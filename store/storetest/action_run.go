@@ -17,19 +17,35 @@ func runFixture(t *testing.T, s store.Store, tenant string) *fixture {
 	f := newFixture(t, s, tenant)
 	f.workflow("wf1")
 	f.instance("i1", "wf1", "po", "1", flowtype.StatusInProgress)
-	requireNoError(t, s.EventInsert(f.ctx, []*flowtype.Event{
-		{TenantID: tenant, InstanceID: "i1", Seq: 1, Type: flowtype.EventAfterApprove, Actor: "ann", At: at(0)},
-		{TenantID: tenant, InstanceID: "i1", Seq: 2, Type: flowtype.EventAfterMoveStage, Actor: "ann", At: at(0)},
-	}), "EventInsert")
+	runEvents(t, s, tenant, 1, 2)
 	return f
 }
 
+// runEvents adds events from..to (inclusive) to the fixture's instance i1:
+// runs of different events never hold each other back.
+func runEvents(t *testing.T, s store.Store, tenant string, from, to int) {
+	t.Helper()
+	var evs []*flowtype.Event
+	for seq := from; seq <= to; seq++ {
+		typ := flowtype.EventAfterApprove
+		if seq%2 == 0 {
+			typ = flowtype.EventAfterMoveStage
+		}
+		evs = append(evs, &flowtype.Event{TenantID: tenant, InstanceID: "i1", Seq: seq, Type: typ, Actor: "ann", At: at(0)})
+	}
+	requireNoError(t, s.EventInsert(t.Context(), evs), "EventInsert")
+}
+
+// newRun is the first run of event seq of i1. A run is identified by its
+// instance, event and ordinal: give further runs of one event their own
+// Ordinal.
 func newRun(tenant, id string, seq int, due time.Time) *flowtype.ActionRun {
 	return &flowtype.ActionRun{
-		TenantID: tenant, ID: id, InstanceID: "i1", EventSeq: seq, Event: flowtype.EventAfterApprove,
+		TenantID: tenant, ID: id, InstanceID: "i1", EventSeq: seq, Event: flowtype.EventAfterApprove, Ordinal: 1,
 		ActionID: "a-" + id, Handler: "record", Parameters: json.RawMessage(`{"tag":"` + id + `"}`),
-		Tier: flowtype.TierDatabase, Level: flowtype.LevelStage, Status: flowtype.RunPending,
-		MaxAttempts: 3, NextRunAt: due, RunKey: "i1:" + id, CreatedAt: due, UpdatedAt: due,
+		State: json.RawMessage(`{"status":"in_progress","current_approvers":["ann"]}`),
+		Tier:  flowtype.TierDatabase, Level: flowtype.LevelStage, Status: flowtype.RunPending,
+		MaxAttempts: 3, NextRunAt: due, RunKey: "ignored: the store derives it", CreatedAt: due, UpdatedAt: due,
 	}
 }
 
@@ -40,12 +56,14 @@ func testActionRun(t *testing.T, s store.Store) {
 	r2.Tier, r2.Level, r2.ActionID, r2.Parameters = flowtype.TierDefault, "", "", nil
 	requireNoError(t, s.ActionRunInsert(ctx, []*flowtype.ActionRun{r1, r2}), "ActionRunInsert")
 	requireNoError(t, s.ActionRunInsert(ctx, nil), "ActionRunInsert of none")
+	requireEqual(t, []string{r1.RunKey, r2.RunKey}, []string{"i1:1:1", "i1:2:1"}, "run keys derived from instance, event and ordinal")
 	bare := &flowtype.ActionRun{TenantID: "t1", ID: "r3", InstanceID: "i1", EventSeq: 1, Event: flowtype.EventAfterApprove,
-		Handler: "log", Tier: flowtype.TierSettings, MaxAttempts: 1, RunKey: "i1:r3"}
+		Ordinal: 2, Handler: "log", Tier: flowtype.TierSettings, MaxAttempts: 1}
 	requireNoError(t, s.ActionRunInsert(ctx, []*flowtype.ActionRun{bare}), "ActionRunInsert with defaults")
 	recent(t, bare.CreatedAt, "CreatedAt")
 	requireEqual(t, bare.NextRunAt, bare.CreatedAt, "NextRunAt defaults to now")
 	requireEqual(t, bare.Status, flowtype.RunPending, "Status defaults to pending")
+	requireEqual(t, bare.RunKey, "i1:1:2", "RunKey set")
 
 	got, err := s.ActionRunGet(ctx, "t1", "r1")
 	requireNoError(t, err, "ActionRunGet")
@@ -56,10 +74,17 @@ func testActionRun(t *testing.T, s store.Store) {
 	_, err = s.ActionRunGet(ctx, "t1", "nope")
 	requireNotFound(t, err, "ActionRunGet of an unknown run")
 
+	// (instance, event, ordinal) identifies a run, and its run key with it:
+	// a second run in a taken place is a conflict, and so is a taken id.
+	// The statement is all or nothing: r8, in a free place, is not kept.
+	r8 := newRun("t1", "r8", 1, at(1))
+	r8.Ordinal = 3
 	dup := newRun("t1", "r9", 1, at(1))
-	dup.RunKey = r1.RunKey
-	requireConflict(t, s.ActionRunInsert(ctx, []*flowtype.ActionRun{newRun("t1", "r8", 1, at(1)), dup}),
-		"ActionRunInsert of a taken run key")
+	requireConflict(t, s.ActionRunInsert(ctx, []*flowtype.ActionRun{r8, dup}),
+		"ActionRunInsert of a taken (instance, event, ordinal), which would repeat a run key")
+	dupID := newRun("t1", "r1", 2, at(1))
+	dupID.Ordinal = 2
+	requireConflict(t, s.ActionRunInsert(ctx, []*flowtype.ActionRun{dupID}), "ActionRunInsert of a taken id")
 	requireNotFound(t, s.ActionRunInsert(ctx, []*flowtype.ActionRun{newRun("t1", "r7", 9, at(1))}),
 		"ActionRunInsert for a missing event")
 
@@ -94,8 +119,8 @@ func testActionRun(t *testing.T, s store.Store) {
 	claimed := claim("w1", at(1), 1)
 	requireEqual(t, ids(claimed, func(r *flowtype.ActionRun) string { return r.ID }), []string{"r1"}, "claim the due run")
 	c := claimed[0]
-	requireEqual(t, []any{c.Status, c.Attempts, c.LeaseOwner, *c.LeaseUntil, c.NextRunAt},
-		[]any{flowtype.RunRunning, 1, "w1", at(61), at(61)}, "claimed run")
+	requireEqual(t, []any{c.Status, c.Attempts, c.LeaseOwner, *c.LeaseUntil, c.NextRunAt, c.RunKey},
+		[]any{flowtype.RunRunning, 1, "w1", at(61), at(61), "i1:1:1"}, "claimed run (same key on every attempt)")
 	requireEqual(t, finish(store.ActionRunFinishParams{ID: "r1", Owner: "w2", Status: flowtype.RunSucceeded, Now: at(2)}), 0,
 		"finish by another owner")
 	requireEqual(t, finish(store.ActionRunFinishParams{ID: "r1", Owner: "w1", Status: flowtype.RunFailed,
@@ -103,6 +128,7 @@ func testActionRun(t *testing.T, s store.Store) {
 	got, _ = s.ActionRunGet(ctx, "t1", "r1")
 	requireEqual(t, []any{got.Status, got.Attempts, got.LastError, got.NextRunAt, got.LeaseOwner, got.LeaseUntil == nil, got.DurationMS},
 		[]any{flowtype.RunFailed, 1, "boom", at(100), "", true, int64(12)}, "failed run")
+	requireEqual(t, string(got.State), string(r1.State), "a failed run keeps its state for the next attempt")
 	requireEqual(t, list(store.ActionRunListParams{Statuses: []flowtype.RunStatus{flowtype.RunFailed}}), []string{"r1"}, "failed runs")
 
 	requireEqual(t, len(claim("w1", at(99), 10)), 1, "before its next run only r2 is due")
@@ -112,12 +138,18 @@ func testActionRun(t *testing.T, s store.Store) {
 	requireEqual(t, finish(store.ActionRunFinishParams{ID: "r1", Owner: "w1", Status: flowtype.RunDead, LastError: "boom 2", Now: at(101)}), 1,
 		"record death")
 	requireEqual(t, len(claim("w1", at(150), 10)), 0, "a dead run is never due (r2 is leased)")
+	got, _ = s.ActionRunGet(ctx, "t1", "r1")
+	requireEqual(t, []any{got.Status, string(got.State), got.RunKey}, []any{flowtype.RunDead, string(r1.State), "i1:1:1"},
+		"a dead run keeps its state: it may be retried")
 
 	res := json.RawMessage(`{"sent":1}`)
 	requireEqual(t, finish(store.ActionRunFinishParams{ID: "r2", Owner: "w1", Status: flowtype.RunSucceeded, Result: res, Now: at(102)}), 1,
 		"record a success")
 	got, _ = s.ActionRunGet(ctx, "t1", "r2")
-	requireEqual(t, []any{got.Status, string(got.Result), got.Attempts}, []any{flowtype.RunSucceeded, `{"sent":1}`, 1}, "succeeded run")
+	requireEqual(t, []any{got.Status, string(got.Result), got.Attempts, got.LeaseOwner, got.LeaseUntil == nil},
+		[]any{flowtype.RunSucceeded, `{"sent":1}`, 1, "", true}, "succeeded run")
+	requireEqual(t, []any{got.State == nil, got.RunKey}, []any{true, "i1:2:1"},
+		"a succeeded run drops its state (never executed again) and keeps its key")
 
 	retried, err := s.ActionRunRetry(ctx, &store.ActionRunRetryParams{TenantID: "t1", ID: "r1", Now: at(200)})
 	requireNoError(t, err, "ActionRunRetry")
@@ -143,13 +175,16 @@ func testActionRunClaim(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	runFixture(t, s, "t1")
 	runFixture(t, s, "t2")
+	runEvents(t, s, "t1", 3, 3)
+	runEvents(t, s, "t2", 3, 3)
 	var runs []*flowtype.ActionRun
 	for i := range 6 {
 		tenant := "t1"
 		if i%2 == 1 {
 			tenant = "t2"
 		}
-		runs = append(runs, newRun(tenant, seqName("r", i), 1, at(10-i)))
+		// One run per event: none waits for another.
+		runs = append(runs, newRun(tenant, seqName("r", i), i/2+1, at(10-i)))
 	}
 	for _, r := range runs {
 		requireNoError(t, s.ActionRunInsert(ctx, []*flowtype.ActionRun{r}), "ActionRunInsert")
@@ -191,9 +226,10 @@ func testActionRunConcurrentClaim(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	runFixture(t, s, "t1")
 	const total = 300
+	runEvents(t, s, "t1", 3, total)
 	runs := make([]*flowtype.ActionRun, total)
 	for i := range runs {
-		runs[i] = newRun("t1", seqName("r", i), 1, at(0))
+		runs[i] = newRun("t1", seqName("r", i), i+1, at(0)) // one per event: none waits for another
 	}
 	requireNoError(t, s.ActionRunInsert(ctx, runs), "ActionRunInsert")
 	var mu sync.Mutex

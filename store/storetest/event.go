@@ -3,6 +3,7 @@ package storetest
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/flowgate/flowgate/flowtype"
 	"github.com/flowgate/flowgate/store"
@@ -62,7 +63,7 @@ func testIdempotency(t *testing.T, s store.Store) {
 	newFixture(t, s, "t1")
 	rec := &flowtype.IdempotencyRecord{TenantID: "t1", UserID: "ann", Key: "k1", RequestHash: "h1",
 		InstanceID: "i1", Response: []byte(`{"status":"in_progress"}`)}
-	requireNoError(t, s.IdempotencyPut(ctx, rec), "IdempotencyPut")
+	requireNoError(t, s.IdempotencyPut(ctx, rec, time.Time{}), "IdempotencyPut")
 	recent(t, rec.CreatedAt, "CreatedAt")
 
 	got, err := s.IdempotencyGet(ctx, "t1", "ann", "k1", rec.CreatedAt.Add(-1))
@@ -78,11 +79,11 @@ func testIdempotency(t *testing.T, s store.Store) {
 
 	again := *rec
 	again.RequestHash = "h2"
-	requireConflict(t, s.IdempotencyPut(ctx, &again), "IdempotencyPut of a stored key")
+	requireConflict(t, s.IdempotencyPut(ctx, &again, time.Time{}), "IdempotencyPut of a stored key")
 
 	// A record without an instance (a refused command) and with an empty body.
 	bare := &flowtype.IdempotencyRecord{TenantID: "t1", UserID: "bob", Key: "k1", RequestHash: "h", CreatedAt: at(0)}
-	requireNoError(t, s.IdempotencyPut(ctx, bare), "IdempotencyPut without instance")
+	requireNoError(t, s.IdempotencyPut(ctx, bare, time.Time{}), "IdempotencyPut without instance")
 	got, err = s.IdempotencyGet(ctx, "t1", "bob", "k1", at(-1))
 	requireNoError(t, err, "IdempotencyGet")
 	requireEqual(t, got.CreatedAt, at(0), "CreatedAt as given")

@@ -165,5 +165,5 @@ func fillTenant(t *testing.T, f *fixture) {
 		WorkflowID: "wf1", WorkflowVersion: 1, Status: flowtype.StatusInProgress, Version: 1, NextSeq: 2}), "InstanceInsert")
 	f.tasks(&flowtype.Task{ID: "t1", InstanceID: "i1", StageID: "s1", Assignee: "u1", RoleID: "r1", ViaRole: true, Status: flowtype.TaskCurrent})
 	requireNoError(t, s.EventInsert(ctx, []*flowtype.Event{{TenantID: tenant, InstanceID: "i1", Seq: 1, Type: flowtype.EventWorkflowStart, Actor: "u1"}}), "EventInsert")
-	requireNoError(t, s.IdempotencyPut(ctx, &flowtype.IdempotencyRecord{TenantID: tenant, UserID: "u1", Key: "k1", RequestHash: "h", Response: []byte(`{}`)}), "IdempotencyPut")
+	requireNoError(t, s.IdempotencyPut(ctx, &flowtype.IdempotencyRecord{TenantID: tenant, UserID: "u1", Key: "k1", RequestHash: "h", Response: []byte(`{}`)}, time.Time{}), "IdempotencyPut")
 }

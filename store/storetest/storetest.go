@@ -43,6 +43,7 @@ func Exercise(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Inbox", testInbox},
 		{"Event", testEvent},
 		{"Idempotency", testIdempotency},
+		{"IdempotencyExpiry", testIdempotencyExpiry},
 		{"ActionRun", testActionRun},
 		{"ActionRunClaim", testActionRunClaim},
 		{"ActionRunOrder", testActionRunOrder},

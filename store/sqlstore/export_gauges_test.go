@@ -1,0 +1,4 @@
+package sqlstore
+
+// GaugesQuery exposes GaugesGet's query to the plan test.
+const GaugesQuery = gaugesQuery
