@@ -41,8 +41,9 @@ type AttachParams struct {
 
 // Attach creates an instance of a workflow's current version on a subject
 // and, unless AutoStart is false, starts it. Refusals, in this order:
-// not_found, validation_failed, workflow_incomplete, workflow_inactive,
-// workflow_not_allowed, already_attached, then start's.
+// not_found, validation_failed, permission_denied (Config.Permissions),
+// workflow_incomplete, workflow_inactive, workflow_not_allowed,
+// already_attached, then start's.
 func (e *Engine) Attach(ctx context.Context, tenantID string, p *AttachParams) (*InstanceView, error) {
 	return e.attach(ctx, nil, tenantID, p)
 }
@@ -127,6 +128,9 @@ func (r *run) attach(p *AttachParams) error {
 	}
 	row, err := x.WorkflowGet(ctx, r.tenant, wfID)
 	if err != nil {
+		return err
+	}
+	if err := r.mayStart(); err != nil {
 		return err
 	}
 	// A version an instance already pinned never changes: take it, compiled,
@@ -239,7 +243,8 @@ type StartOpts struct {
 }
 
 // Start starts an instance attached with AutoStart false. Only the starter
-// may; refusals: already_started, not_starter, no_active_approver.
+// may; refusals: already_started, not_starter, permission_denied
+// (Config.Permissions), no_active_approver.
 func (e *Engine) Start(ctx context.Context, tenantID, instanceID, actor string, opts *StartOpts) (*InstanceView, error) {
 	return e.startInstance(ctx, nil, tenantID, instanceID, actor, opts)
 }
@@ -269,6 +274,9 @@ func (e *Engine) startInstance(ctx context.Context, tx *sql.Tx, tenantID, instan
 		}
 		if actor != r.inst.StartedBy {
 			return flowtype.Refuse(flowtype.CodeNotStarter, "Only the starter may start this workflow")
+		}
+		if err := r.mayStart(); err != nil {
+			return err
 		}
 		return r.start()
 	})

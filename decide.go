@@ -184,6 +184,9 @@ func (r *run) judge(d *Decision) error {
 	if err != nil {
 		return err
 	}
+	if err := r.mayDecide(d.Action); err != nil {
+		return err
+	}
 	r.data = map[string]any{"task_id": task.ID}
 	if d.Reason != "" {
 		r.data["reason"] = d.Reason

@@ -70,6 +70,14 @@ type Config struct {
 	// Workers configures the action dispatcher that StartWorkers runs.
 	Workers WorkerConfig
 
+	// Permissions (the original's PERMISSIONS) require grants to start
+	// workflows and to decide on tasks. Defaults to none required.
+	Permissions Permissions
+	// DepartmentLinkType (the original's DEPARTMENT_MODEL) is the type
+	// recorded for a pipeline's department saved without one, such as
+	// "hr.department". Defaults to "": departments are stored as given.
+	DepartmentLinkType string
+
 	// Test holds switches for tests.
 	Test TestConfig
 }
@@ -109,6 +117,9 @@ func (c *Config) withDefaults() Config {
 func (c *Config) validate() error {
 	if c.IdempotencyTTL < 0 {
 		return errors.New("flowgate: Config.IdempotencyTTL must not be negative")
+	}
+	if err := c.Permissions.validate(); err != nil {
+		return err
 	}
 	return c.validateActions()
 }

@@ -59,6 +59,7 @@ func (e *Engine) CreateWorkflow(ctx context.Context, tenantID string, w *definit
 	}
 	e.autoCreateActions(def)
 	definition.AssignIDs(def, func(string) string { return newID() })
+	definition.DefaultDepartmentType(def, e.cfg.DepartmentLinkType)
 	tx, err := e.store.Begin(ctx)
 	if err != nil {
 		return nil, err
@@ -212,6 +213,7 @@ func (e *Engine) UpdateWorkflow(ctx context.Context, tenantID, id string, edit f
 	}
 	def.ID = id
 	definition.AssignIDs(def, func(string) string { return newID() })
+	definition.DefaultDepartmentType(def, e.cfg.DepartmentLinkType)
 	if err := e.validateDefinition(ctx, tx, tenantID, def); err != nil {
 		return nil, err
 	}

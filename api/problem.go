@@ -108,6 +108,7 @@ var classes = map[flowtype.Code]struct {
 	flowtype.CodeNotAssignee:             {http.StatusForbidden, "forbidden"},
 	flowtype.CodeNotStarter:              {http.StatusForbidden, "forbidden"},
 	flowtype.CodeSelfApprovalForbidden:   {http.StatusForbidden, "forbidden"},
+	flowtype.CodePermissionDenied:        {http.StatusForbidden, "forbidden"},
 	flowtype.CodeConflict:                {http.StatusConflict, "conflict"},
 	flowtype.CodePreconditionFailed:      {http.StatusPreconditionFailed, "precondition_failed"},
 	flowtype.CodeIdempotencyMismatch:     {http.StatusUnprocessableEntity, "idempotency_mismatch"},

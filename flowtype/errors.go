@@ -30,6 +30,7 @@ const (
 	CodeAlreadyStarted          Code = "already_started"
 	CodeNotAwaitingResubmission Code = "not_awaiting_resubmission"
 	CodeIdempotencyMismatch     Code = "idempotency_mismatch"
+	CodePermissionDenied        Code = "permission_denied" // flowgate.Config.Permissions
 )
 
 // FieldError names one problem in an input: where it is and what is wrong.

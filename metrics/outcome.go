@@ -29,6 +29,7 @@ var outcomes = map[flowtype.Code]string{
 	flowtype.CodeNotAssignee:             "forbidden",
 	flowtype.CodeNotStarter:              "forbidden",
 	flowtype.CodeSelfApprovalForbidden:   "forbidden",
+	flowtype.CodePermissionDenied:        "forbidden",
 	flowtype.CodeConflict:                "conflict",
 	flowtype.CodePreconditionFailed:      "precondition_failed",
 	flowtype.CodeIdempotencyMismatch:     "idempotency_mismatch",

@@ -58,9 +58,9 @@ type serviceFlags struct {
 	WorkerLease        time.Duration `help:"How long a claimed action run stays reserved for this process: the runs of a replica that died are retried after it (0: worker timeout + 1m; it must exceed the timeout)." default:"0s" env:"FLOWGATE_WORKER_LEASE"`
 
 	AutoCleanupCompleted       bool   `help:"Delete completed instances once they are --cleanup-days old, by a periodic cleanup (hourly unless --cleanup-schedule)." env:"FLOWGATE_AUTO_CLEANUP_COMPLETED"`
-	RequirePermissionToStart   bool   `help:"Only users with the start permission may attach workflows (accepted, not yet wired)." env:"FLOWGATE_REQUIRE_PERMISSION_TO_START"`
-	RequirePermissionToApprove bool   `help:"Also require the approve permission besides being an assignee (accepted, not yet wired)." env:"FLOWGATE_REQUIRE_PERMISSION_TO_APPROVE"`
-	DepartmentLinkType         string `help:"The host application's department type pipelines link to (accepted, not yet wired)." env:"FLOWGATE_DEPARTMENT_LINK_TYPE"`
+	RequirePermissionToStart   bool   `help:"Only users granted start_workflow (permissions.grants in the file) may attach and start workflows." env:"FLOWGATE_REQUIRE_PERMISSION_TO_START"`
+	RequirePermissionToApprove bool   `help:"Besides holding the task, approving, rejecting or sending back, and delegating need approve_workflow, reject_workflow, delegate_workflow (permissions.grants in the file)." env:"FLOWGATE_REQUIRE_PERMISSION_TO_APPROVE"`
+	DepartmentLinkType         string `help:"The host application's department type (such as hr.department) recorded for pipeline departments saved without one." env:"FLOWGATE_DEPARTMENT_LINK_TYPE"`
 
 	// maintenanceFlags (config_maintenance.go): the scheduled cleanup.
 	maintenanceFlags `embed:""`
@@ -154,6 +154,8 @@ type fileConfig struct {
 	Permissions          struct {
 		RequirePermissionToStart   bool `json:"require_permission_to_start"`
 		RequirePermissionToApprove bool `json:"require_permission_to_approve"`
+		// Grants: permission -> holders (config_permissions.go).
+		Grants grantsConfig `json:"grants,omitempty"`
 	} `json:"permissions"`
 	DepartmentLinkType string                  `json:"department_link_type"`
 	Actions            flowgate.ActionSettings `json:"actions,omitempty"`
@@ -177,6 +179,9 @@ func (d *durationText) UnmarshalJSON(b []byte) error {
 
 type tenantConfig struct {
 	SubjectTypes map[string]subjectTypeConfig `json:"subject_types"`
+	// Permissions overrides permissions.grants in the tenant
+	// (config_permissions.go).
+	Permissions *tenantPermissions `json:"permissions,omitempty"`
 }
 
 type subjectTypeConfig struct {
@@ -461,6 +466,7 @@ func (c *fileConfig) check() []problem {
 	c.checkWorkers(add)
 	c.checkCleanup(add)
 	c.checkTelemetry(add)
+	c.checkPermissions(add)
 	for _, k := range sortedKeys(c.Actions) {
 		for i, a := range c.Actions[k] {
 			p := fmt.Sprintf("actions.%s[%d]", k, i)
@@ -575,6 +581,8 @@ func engineConfig(c *fileConfig, logger *slog.Logger) *flowgate.Config {
 				Username: c.Email.SMTP.Username, Password: c.Email.SMTP.Password,
 			},
 		},
+		Permissions:        permissionsOf(c), // config_permissions.go
+		DepartmentLinkType: c.DepartmentLinkType,
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -42,6 +43,14 @@ func effectiveConfig(t *testing.T, args ...string) map[string]any {
 func lookup(m map[string]any, path string) any {
 	var v any = m
 	for _, k := range strings.Split(path, ".") {
+		if l, ok := v.([]any); ok { // a list element: its index
+			i, err := strconv.Atoi(k)
+			if err != nil || i < 0 || i >= len(l) {
+				return nil
+			}
+			v = l[i]
+			continue
+		}
 		mm, ok := v.(map[string]any)
 		if !ok {
 			return nil
@@ -192,6 +201,32 @@ cleanup: {schedule: daily, days: 0, statuses: [completed, in_progress, archived]
 			"telemetry.otlp_endpoint: want an http:// or https:// URL",
 		}},
 		{"bad telemetry endpoint flag", "", []string{"--otlp-endpoint=http://"}, []string{"telemetry.otlp_endpoint: want a host"}},
+		{"bad permission grants", `
+permissions:
+  require_permission_to_approve: true
+  grants:
+    approve: [finance]
+    approve_workflow: ["", "user:", "role:", finance]
+    start_workflow: finance
+tenants:
+  acme:
+    permissions:
+      grant: {}
+      grants: {reject: [a], delegate_workflow: [" "]}
+`, nil, []string{
+			"permissions.grants.start_workflow: want a list",
+			"tenants.acme.permissions.grant: unknown key",
+			`permissions.grants.approve: unknown permission "approve" (want one of start_workflow, approve_workflow, reject_workflow, delegate_workflow)`,
+			"permissions.grants.approve_workflow[0]: must not be empty",
+			`permissions.grants.approve_workflow[1]: "user:" names no user`,
+			`permissions.grants.approve_workflow[2]: "role:" names no role`,
+			`tenants.acme.permissions.grants.reject: unknown permission "reject"`,
+			"tenants.acme.permissions.grants.delegate_workflow[0]: must not be empty",
+			"permissions.require_permission_to_approve: no grant for reject_workflow",
+		}},
+		{"required permission without a grant", "", []string{"--require-permission-to-start"}, []string{
+			"permissions.require_permission_to_start: no grant for start_workflow",
+		}},
 		{"not YAML", "server: [unclosed\n", nil, []string{"not valid YAML"}},
 		{"bad flag value, no file", "", []string{"--log-format", "xml"}, []string{`log.format: "xml" is not one of text, json`}},
 	} {
@@ -279,6 +314,11 @@ func TestConfigExampleFile(t *testing.T) {
 		"cleanup.schedule":        "24h",
 		"telemetry.otlp_endpoint": "",
 		"tenants.acme.subject_types.purchase_request.auto_start.workflow_id": "purchase-request",
+		"department_link_type":                                "hr.department",
+		"permissions.require_permission_to_start":             false,
+		"permissions.grants.start_workflow.0":                 "*",
+		"permissions.grants.delegate_workflow.1":              "user:123",
+		"tenants.acme.permissions.grants.delegate_workflow.0": "3",
 	} {
 		if got := lookup(m, key); got != want {
 			t.Errorf("%s = %v, want %v", key, got, want)
