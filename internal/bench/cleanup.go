@@ -29,7 +29,7 @@ var cloneTables = []struct {
 	{"instances", []string{"id", "subject_id"}},
 	{"tasks", []string{"id", "instance_id"}},
 	{"events", []string{"instance_id"}},
-	{"action_runs", []string{"id", "instance_id", "run_key"}},
+	{"action_runs", []string{"id", "instance_id"}},
 }
 
 // cleanupSeed is a database holding n finished purchase-4 instances,
