@@ -181,35 +181,44 @@ func (e *Engine) autoCreateActions(def *definition.Workflow) {
 // actionDefinition returns the definition database actions are resolved
 // from: the workflow's current version (see docs/decisions.md, "Actions
 // resolve from the current version"). Node ids are stable across versions,
-// so the event's stage and pipeline are found there by id. The pinned
-// version (cw) serves when it is the current one; another current version
-// is taken from the definition cache when an instance pinned it (it is
-// then immutable), else read.
+// so the event's stage and pipeline are found there by id. The current
+// version is the one read with the instance when x knows it (a run's
+// executor while it writes), else read. The pinned version (cw) serves
+// when it is the current one; another current version is taken from the
+// definition cache when an instance pinned it (it is then immutable), else
+// read.
 func (e *Engine) actionDefinition(ctx context.Context, x store.Executor, tenantID string, cw *compiledWorkflow) (*definition.Workflow, error) {
 	wf := cw.def.ID
-	row, err := x.WorkflowGet(ctx, tenantID, wf)
-	if errors.Is(err, ErrNotFound) {
-		return cw.def, nil
+	current := 0
+	if k, ok := x.(interface{ workflowVersion() int }); ok {
+		current = k.workflowVersion()
 	}
-	if err != nil {
-		return nil, err
+	if current == 0 {
+		row, err := x.WorkflowGet(ctx, tenantID, wf)
+		if errors.Is(err, ErrNotFound) {
+			return cw.def, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		current = row.CurrentVersion
 	}
-	if row.CurrentVersion == cw.version {
+	if current == cw.version {
 		return cw.def, nil
 	}
 	e.defs.mu.RLock()
-	cached, ok := e.defs.m[defKey(tenantID, wf, row.CurrentVersion)]
+	cached, ok := e.defs.m[defKey(tenantID, wf, current)]
 	e.defs.mu.RUnlock()
 	if ok {
 		return cached.def, nil
 	}
-	v, err := x.WorkflowVersionGet(ctx, tenantID, wf, row.CurrentVersion)
+	v, err := x.WorkflowVersionGet(ctx, tenantID, wf, current)
 	if err != nil {
-		return nil, fmt.Errorf("flowgate: read workflow %s version %d: %w", wf, row.CurrentVersion, err)
+		return nil, fmt.Errorf("flowgate: read workflow %s version %d: %w", wf, current, err)
 	}
 	def, err := definition.DecodeJSON(v.Definition)
 	if err != nil {
-		return nil, fmt.Errorf("flowgate: decode workflow %s version %d: %w", wf, row.CurrentVersion, err)
+		return nil, fmt.Errorf("flowgate: decode workflow %s version %d: %w", wf, current, err)
 	}
 	def.ID = wf
 	return def, nil

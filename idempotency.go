@@ -59,8 +59,8 @@ func (e *Engine) idempotentReplay(ctx context.Context, k idemKey, hash string) (
 	return &view, true, nil
 }
 
-// idempotentStore records the result in the command's transaction.
-func (e *Engine) idempotentStore(ctx context.Context, x store.Executor, k idemKey, hash, instanceID string, v *InstanceView) error {
+// idempotentStore adds the record of the result to the command's batch.
+func (e *Engine) idempotentStore(ctx context.Context, b store.Batch, k idemKey, hash, instanceID string, v *InstanceView) error {
 	if k.key == "" {
 		return nil
 	}
@@ -68,7 +68,7 @@ func (e *Engine) idempotentStore(ctx context.Context, x store.Executor, k idemKe
 	if err != nil {
 		return err
 	}
-	return x.IdempotencyPut(ctx, &flowtype.IdempotencyRecord{
+	return b.IdempotencyPut(ctx, &flowtype.IdempotencyRecord{
 		TenantID: k.tenant, UserID: k.user, Key: k.key, RequestHash: hash,
 		InstanceID: instanceID, Response: resp, CreatedAt: e.now(),
 	}, e.idempotencyHorizon())
@@ -95,7 +95,7 @@ func (e *Engine) idempotentRace(ctx context.Context, cause error, k idemKey, has
 // command runs one state change: a repeated idempotency key is answered
 // from its record; otherwise apply judges the command on a fresh run in a
 // transaction, and the run's changes and the answer under the key are
-// written in that same transaction.
+// written in that same transaction, in one batch.
 // An Observer, when configured, sees the command described by c.
 func (e *Engine) command(ctx context.Context, tx *sql.Tx, c Command, tenantID, actor string, key idemKey, hash string, apply func(r *run) error) (*InstanceView, error) {
 	if o := e.cfg.Observer; o != nil {
@@ -117,11 +117,14 @@ func (e *Engine) runCommand(ctx context.Context, tx *sql.Tx, tenantID, actor str
 		if err := apply(r); err != nil {
 			return err
 		}
-		if err := r.write(); err != nil {
+		if err := r.batchWrites(); err != nil {
 			return err
 		}
 		view = r.view()
-		return e.idempotentStore(ctx, x, key, hash, r.inst.ID, view)
+		if err := e.idempotentStore(ctx, r.batch, key, hash, r.inst.ID, view); err != nil {
+			return err
+		}
+		return r.flush()
 	})
 	if err != nil {
 		if v, done, rerr := e.idempotentRace(ctx, err, key, hash); done {

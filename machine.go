@@ -37,6 +37,11 @@ type run struct {
 	subjectLoad bool
 	rotations   map[string]string
 	decision    bool
+	// wfVersion is the workflow's current version, read with the instance
+	// (0: unknown); database actions resolve from it.
+	wfVersion int
+	// batch holds the command's writes until flush.
+	batch store.Batch
 	// data goes on the decision's own event (task_id, reason, …).
 	data map[string]any
 }
@@ -52,21 +57,21 @@ func (e *Engine) newRun(ctx context.Context, x store.Executor, tenantID, actor s
 // load reads the instance, its pinned definition and its tasks. The
 // instance row is locked until the command's transaction ends, so
 // concurrent commands on it queue rather than lose the race (SEMANTICS
-// §3.8); the conditional update in write stays as the safety net.
+// §3.8); the conditional update in write stays as the safety net. The
+// tasks, the subject and the workflow's current version come with the
+// instance, in the same round trip.
 func (r *run) load(instanceID string) error {
-	inst, err := r.x.InstanceGetForUpdate(r.ctx, r.tenant, instanceID)
+	got, err := r.x.InstanceGetForCommand(r.ctx, r.tenant, instanceID)
 	if err != nil {
 		return err
 	}
+	inst := got.Instance
+	r.subject, r.subjectLoad, r.wfVersion = got.Subject, true, got.WorkflowVersion
 	cw, err := r.e.defs.pinned(r.ctx, r.x, r.tenant, inst.WorkflowID, inst.WorkflowVersion)
 	if err != nil {
 		return err
 	}
-	tasks, err := r.x.TaskListByInstance(r.ctx, r.tenant, instanceID)
-	if err != nil {
-		return err
-	}
-	r.inst, r.oldVersion, r.cw, r.tasks = inst, inst.Version, cw, tasks
+	r.inst, r.oldVersion, r.cw, r.tasks = inst, inst.Version, cw, got.Tasks
 	r.inst.Version++
 	return nil
 }
@@ -533,18 +538,29 @@ func (r *run) subjectStatus(completed bool, data map[string]any) error {
 
 // write stores every change the command made.
 func (r *run) write() error {
+	if err := r.batchWrites(); err != nil {
+		return err
+	}
+	return r.flush()
+}
+
+// batchWrites puts every change the command made in a new batch (r.batch),
+// which flush writes; the caller may add to the batch in between.
+func (r *run) batchWrites() error {
+	b := r.x.Batch()
+	r.batch = b
 	r.inst.UpdatedAt = r.now
 	if r.decision {
 		r.inst.LastDecisionVersion = r.version()
 	}
 	if r.isNew {
-		if err := r.x.InstanceInsert(r.ctx, r.inst); err != nil {
+		// Attach read the workflow in this transaction and pinned its
+		// current version.
+		r.wfVersion = r.inst.WorkflowVersion
+		if err := b.InstanceInsert(r.ctx, r.inst); err != nil {
 			return err
 		}
-	} else if err := r.x.InstanceUpdate(r.ctx, r.inst, r.oldVersion); err != nil {
-		if errors.Is(err, ErrConflict) {
-			return errRetry // another command won the race: judge again
-		}
+	} else if err := b.InstanceUpdate(r.ctx, r.inst, r.oldVersion); err != nil {
 		return err
 	}
 	var created, changed []*flowtype.Task
@@ -556,20 +572,24 @@ func (r *run) write() error {
 		}
 	}
 	if len(created) > 0 {
-		if err := r.x.TaskInsert(r.ctx, created); err != nil {
+		if err := b.TaskInsert(r.ctx, created); err != nil {
 			return err
 		}
 	}
 	if len(changed) > 0 {
-		if err := r.x.TaskUpdate(r.ctx, changed); err != nil {
+		if err := b.TaskUpdate(r.ctx, changed); err != nil {
 			return err
 		}
 	}
 	if len(r.events) > 0 {
-		if err := r.x.EventInsert(r.ctx, r.events); err != nil {
+		if err := b.EventInsert(r.ctx, r.events); err != nil {
 			return err
 		}
-		if err := r.writeActionRuns(); err != nil {
+		x := r.x
+		r.x = writeExec{Executor: x, r: r}
+		err := r.writeActionRuns()
+		r.x = x
+		if err != nil {
 			return err
 		}
 	}
@@ -579,12 +599,36 @@ func (r *run) write() error {
 	}
 	sort.Strings(roles)
 	for _, role := range roles {
-		if err := r.x.RotationSet(r.ctx, r.tenant, role, r.rotations[role]); err != nil {
+		if err := b.RotationSet(r.ctx, r.tenant, role, r.rotations[role]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// flush writes the batch. A stale instance version means another command
+// won the race: the command is judged again.
+func (r *run) flush() error {
+	err := r.batch.Flush(r.ctx)
+	if errors.Is(err, store.ErrStaleVersion) {
+		return errRetry
+	}
+	return err
+}
+
+// writeExec is the run's executor while writeActionRuns runs: the action
+// runs it stores join the command's batch, and actionDefinition takes the
+// workflow's current version read with the instance.
+type writeExec struct {
+	store.Executor
+	r *run
+}
+
+func (x writeExec) ActionRunInsert(ctx context.Context, runs []*flowtype.ActionRun) error {
+	return x.r.batch.ActionRunInsert(ctx, runs)
+}
+
+func (x writeExec) workflowVersion() int { return x.r.wfVersion }
 
 // view returns the committed state as a reader sees it.
 func (r *run) view() *InstanceView {

@@ -58,6 +58,7 @@ type Tx interface {
 type Executor interface {
 	APIKeyQueries
 	CleanupQueries
+	CommandQueries
 	GaugeQueries
 
 	TenantCreate(ctx context.Context, p *TenantCreateParams) (*flowtype.Tenant, error)
@@ -139,8 +140,9 @@ type Executor interface {
 	InstanceGetBySubject(ctx context.Context, tenantID, typ, id string) (*flowtype.Instance, error)
 	InstanceListBySubject(ctx context.Context, tenantID, typ, id string) ([]*flowtype.Instance, error)
 	// InstanceUpdate writes every mutable column of inst where the stored
-	// version is expectedVersion; otherwise ErrConflict. inst.Version must
-	// already hold the new version.
+	// version is expectedVersion; otherwise ErrStaleVersion (an
+	// ErrConflict), or ErrNotFound when the instance is gone. inst.Version
+	// must already hold the new version.
 	InstanceUpdate(ctx context.Context, inst *flowtype.Instance, expectedVersion int) error
 	InstanceList(ctx context.Context, p *InstanceListParams) ([]*flowtype.Instance, error)
 
