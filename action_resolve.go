@@ -58,9 +58,6 @@ type resolvedAction struct {
 	action definition.Action
 	tier   flowtype.Tier
 	level  flowtype.Level
-	// key names the action within its event, for the run key: the
-	// database action's id, or the tier and the position in its list.
-	key string
 }
 
 // resolveActions is SEMANTICS §5 for one event: database actions of the
@@ -81,10 +78,10 @@ func resolveActions(def *definition.Workflow, settings ActionSettings, subjectTy
 			return nil
 		}
 		var out []resolvedAction
-		for i, a := range list {
+		for _, a := range list {
 			if a.ActionType == string(ev.Type) {
 				a.ID = ""
-				out = append(out, resolvedAction{action: a, tier: flowtype.TierSettings, key: fmt.Sprintf("settings.%d", i)})
+				out = append(out, resolvedAction{action: a, tier: flowtype.TierSettings})
 			}
 		}
 		if len(out) > 0 {
@@ -93,10 +90,10 @@ func resolveActions(def *definition.Workflow, settings ActionSettings, subjectTy
 		}
 	}
 	var out []resolvedAction
-	for i, a := range defaultActions {
+	for _, a := range defaultActions {
 		if a.ActionType == string(ev.Type) {
 			a.ID = ""
-			out = append(out, resolvedAction{action: a, tier: flowtype.TierDefault, key: fmt.Sprintf("default.%d", i)})
+			out = append(out, resolvedAction{action: a, tier: flowtype.TierDefault})
 		}
 	}
 	return out
@@ -130,7 +127,7 @@ func databaseActions(def *definition.Workflow, ev *flowtype.Event) []resolvedAct
 		var out []resolvedAction
 		for _, a := range l.actions() {
 			if a.IsActive && a.ActionType == string(ev.Type) {
-				out = append(out, resolvedAction{action: a, tier: flowtype.TierDatabase, level: l.level, key: a.ID})
+				out = append(out, resolvedAction{action: a, tier: flowtype.TierDatabase, level: l.level})
 			}
 		}
 		if len(out) > 0 {
@@ -181,18 +178,14 @@ func (e *Engine) autoCreateActions(def *definition.Workflow) {
 // actionDefinition returns the definition database actions are resolved
 // from: the workflow's current version (see docs/decisions.md, "Actions
 // resolve from the current version"). Node ids are stable across versions,
-// so the event's stage and pipeline are found there by id. The current
-// version is the one read with the instance when x knows it (a run's
-// executor while it writes), else read. The pinned version (cw) serves
+// so the event's stage and pipeline are found there by id. current is the
+// workflow's current version when the caller read it (with the instance),
+// or 0 to read it here. The pinned version (cw) serves
 // when it is the current one; another current version is taken from the
 // definition cache when an instance pinned it (it is then immutable), else
 // read.
-func (e *Engine) actionDefinition(ctx context.Context, x store.Executor, tenantID string, cw *compiledWorkflow) (*definition.Workflow, error) {
+func (e *Engine) actionDefinition(ctx context.Context, x store.Executor, tenantID string, cw *compiledWorkflow, current int) (*definition.Workflow, error) {
 	wf := cw.def.ID
-	current := 0
-	if k, ok := x.(interface{ workflowVersion() int }); ok {
-		current = k.workflowVersion()
-	}
 	if current == 0 {
 		row, err := x.WorkflowGet(ctx, tenantID, wf)
 		if errors.Is(err, ErrNotFound) {
@@ -240,7 +233,7 @@ func (r *run) writeActionRuns() error {
 	if len(events) == 0 {
 		return nil
 	}
-	def, err := r.e.actionDefinition(r.ctx, r.x, r.tenant, r.cw)
+	def, err := r.e.actionDefinition(r.ctx, r.x, r.tenant, r.cw, r.wfVersion)
 	if err != nil {
 		return err
 	}
@@ -265,7 +258,7 @@ func (r *run) writeActionRuns() error {
 	if len(runs) == 0 {
 		return nil
 	}
-	return r.x.ActionRunInsert(r.ctx, runs)
+	return r.batch.ActionRunInsert(r.ctx, runs)
 }
 
 // runState is the instance as a command committed it, kept on its action

@@ -585,11 +585,7 @@ func (r *run) batchWrites() error {
 		if err := b.EventInsert(r.ctx, r.events); err != nil {
 			return err
 		}
-		x := r.x
-		r.x = writeExec{Executor: x, r: r}
-		err := r.writeActionRuns()
-		r.x = x
-		if err != nil {
+		if err := r.writeActionRuns(); err != nil {
 			return err
 		}
 	}
@@ -615,20 +611,6 @@ func (r *run) flush() error {
 	}
 	return err
 }
-
-// writeExec is the run's executor while writeActionRuns runs: the action
-// runs it stores join the command's batch, and actionDefinition takes the
-// workflow's current version read with the instance.
-type writeExec struct {
-	store.Executor
-	r *run
-}
-
-func (x writeExec) ActionRunInsert(ctx context.Context, runs []*flowtype.ActionRun) error {
-	return x.r.batch.ActionRunInsert(ctx, runs)
-}
-
-func (x writeExec) workflowVersion() int { return x.r.wfVersion }
 
 // view returns the committed state as a reader sees it.
 func (r *run) view() *InstanceView {
